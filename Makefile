@@ -1,0 +1,49 @@
+# bookforge: `make book` builds the sample volume, `make test` runs the tests.
+# Both create .venv and install the project on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+BOOK   ?= book
+OUT    ?= build
+
+.PHONY: book test check catalogs bench lint clean syscheck syscheck-test
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "bookforge needs Python >= 3.11"; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || \
+	  { echo "python venv support missing; fix with:  sudo apt-get install -y python3-venv"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+syscheck:
+	@$(PYTHON) tools/syscheck.py build
+
+syscheck-test:
+	@$(PYTHON) tools/syscheck.py test
+
+book: syscheck $(STAMP)
+	$(BIN)/bookforge build $(BOOK) --out $(OUT)
+
+check: $(STAMP)
+	$(BIN)/bookforge check $(BOOK)
+
+test: syscheck syscheck-test $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext --no-location --sort-output \
+	  --project=bookforge -o src/bookforge/locale/bookforge.pot .
+	$(BIN)/pybabel update -D bookforge -i src/bookforge/locale/bookforge.pot \
+	  -d src/bookforge/locale --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -D bookforge -d src/bookforge/locale --statistics
+
+clean:
+	rm -rf $(OUT) .pytest_cache

@@ -1,0 +1,127 @@
+"""The driver: runs the stages in order, written once here.
+
+    config -> load -> parse/transform (per edition) -> render -> pdf | epub
+
+`check` stops before rendering; `build` renders and writes each requested output.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Diagnostic, error
+from .i18n import Localizer
+from .load import load_book
+from .model import Book
+from .pdf import write_pdf
+from .render import common_values, render_epub, render_print
+from .transform import EditionContent, transform_edition
+
+FORMATS = ("pdf", "epub")
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    editions: tuple[str, ...] = ()  # empty: every language in book.toml
+    formats: tuple[str, ...] = FORMATS
+    out_dir: Path = Path("build")
+    tagged: bool = True
+    pdf_variant: str | None = None
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: Path
+    lang: str
+    format: str
+    size: int
+    seconds: float
+    pages: int | None = None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    artifacts: tuple[Artifact, ...]
+    diagnostics: tuple[Diagnostic, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+
+def _noop(_: str) -> None:
+    pass
+
+
+def check(book_dir: Path, progress: Progress = _noop) -> list[Diagnostic]:
+    """Validate everything a build would use, without rendering. Raises on fatal errors."""
+    progress("load")
+    book, diags = load_book(book_dir)
+    for lang in book.config.languages:
+        progress(f"transform [{lang}]")
+        diags += transform_edition(book, lang).diagnostics
+    return sorted(set(diags))
+
+
+def editions_for(book: Book, options: BuildOptions) -> tuple[str, ...]:
+    return options.editions or book.config.languages
+
+
+def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> BuildResult:
+    progress("load")
+    book, diags = load_book(book_dir)
+    unknown = [e for e in options.editions if e not in book.config.languages]
+    if unknown:
+        diags.append(error("book.toml", 0, "edition-unknown",
+                           f"edition(s) {', '.join(unknown)} not in languages "
+                           f"{list(book.config.languages)}"))
+        return BuildResult((), tuple(diags))
+    artifacts: list[Artifact] = []
+    for lang in editions_for(book, options):
+        progress(f"transform [{lang}]")
+        content = transform_edition(book, lang)
+        diags += content.diagnostics
+        if "pdf" in options.formats:
+            artifacts.append(_pdf(content, options, progress, diags))
+        if "epub" in options.formats:
+            artifacts.append(_epub(content, options, progress))
+    return BuildResult(tuple(artifacts), tuple(sorted(set(diags))))
+
+
+def output_path(book: Book, lang: str, fmt: str, out_dir: Path) -> Path:
+    return out_dir / f"{book.config.slug}-{lang}.{fmt}"
+
+
+def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
+         diags: list[Diagnostic]) -> Artifact:
+    book, lang = content.book, content.lang
+    start = time.perf_counter()
+    progress(f"render html [{lang}]")
+    html = render_print(content)
+    progress(f"layout pdf [{lang}]")
+    target = output_path(book, lang, "pdf", options.out_dir)
+    result = write_pdf(html, book.root, target, book.config.trim, tagged=options.tagged,
+                       variant=options.pdf_variant)
+    diags += result.diagnostics
+    return Artifact(target, lang, "pdf", target.stat().st_size,
+                    time.perf_counter() - start, result.pages)
+
+
+def _epub(content: EditionContent, options: BuildOptions, progress: Progress) -> Artifact:
+    from .epub import write_epub
+
+    book, lang = content.book, content.lang
+    start = time.perf_counter()
+    progress(f"render xhtml [{lang}]")
+    pages = render_epub(content, resource_url=lambda p: f"images/{p}")
+    images = list(dict.fromkeys(i for d in content.documents for i in d.images))
+    progress(f"package epub [{lang}]")
+    target = output_path(book, lang, "epub", options.out_dir)
+    values = common_values(content, Localizer(lang))
+    result = write_epub(book, lang, pages, images, target, values)
+    return Artifact(target, lang, "epub", target.stat().st_size,
+                    time.perf_counter() - start, None)

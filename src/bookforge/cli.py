@@ -1,0 +1,108 @@
+"""The command line: `bookforge build`, `bookforge check`. Exit status 0 on success, 1 when
+the book has errors, 2 for usage errors. Bad input never shows a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .build import FORMATS, BuildOptions, build, check
+from .errors import BookforgeError, Diagnostic
+
+
+def _print_diagnostics(diags: Sequence[Diagnostic]) -> None:
+    for d in diags:
+        print(d.format(), file=sys.stderr)
+
+
+def _summary_line(diags: Sequence[Diagnostic]) -> str:
+    errors = sum(d.is_error for d in diags)
+    warnings = len(diags) - errors
+    return f"{errors} error(s), {warnings} warning(s)"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    try:
+        diags = check(Path(args.book_dir))
+    except BookforgeError as exc:
+        _print_diagnostics(exc.diagnostics)
+        print(f"check failed: {_summary_line(exc.diagnostics)}", file=sys.stderr)
+        return 1
+    _print_diagnostics(diags)
+    print(f"{args.book_dir}: {_summary_line(diags)}", file=sys.stderr)
+    return 1 if any(d.is_error for d in diags) else 0
+
+
+def _human_size(n: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    editions = () if args.edition == "all" else (args.edition,)
+    formats = FORMATS if args.format == "all" else (args.format,)
+    options = BuildOptions(editions=editions, formats=formats, out_dir=Path(args.out),
+                           tagged=not args.untagged, pdf_variant=args.pdf_variant)
+    start = time.perf_counter()
+
+    def progress(stage: str) -> None:
+        if not args.quiet:
+            print(f"[{time.perf_counter() - start:6.1f}s] {stage}", file=sys.stderr)
+
+    try:
+        result = build(Path(args.book_dir), options, progress)
+    except BookforgeError as exc:
+        _print_diagnostics(exc.diagnostics)
+        print(f"build failed: {_summary_line(exc.diagnostics)}; no output written",
+              file=sys.stderr)
+        return 1
+    _print_diagnostics(result.diagnostics)
+    for a in result.artifacts:
+        pages = f"{a.pages} pages, " if a.pages is not None else ""
+        print(f"wrote {a.path} ({pages}{_human_size(a.size)}, {a.seconds:.1f} s)")
+    print(f"built {len(result.artifacts)} file(s) in {time.perf_counter() - start:.1f} s; "
+          f"{_summary_line(result.diagnostics)}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bookforge",
+                                description="Compile a bilingual book folder to PDF and EPUB.")
+    p.add_argument("--version", action="version", version=f"bookforge {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser("build", help="build PDF and EPUB editions")
+    b.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")
+    b.add_argument("--edition", default="all", help="language code of one edition, or all")
+    b.add_argument("--format", default="all", choices=[*FORMATS, "all"])
+    b.add_argument("--out", default="build", metavar="DIR", help="output folder (build/)")
+    b.add_argument("--pdf-variant", default=None, choices=["pdf/a-3u", "pdf/ua-1"],
+                   help="PDF variant for archival deposit")
+    b.add_argument("--untagged", action="store_true", help="skip PDF tagging (faster)")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    b.set_defaults(func=cmd_build)
+
+    c = sub.add_parser("check", help="validate the book without rendering")
+    c.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")
+    c.set_defaults(func=cmd_check)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

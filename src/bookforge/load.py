@@ -1,0 +1,210 @@
+"""Stage 2, load: the book folder -> `Book` (parts, chapters, front matter, glossary).
+
+Reads files and front matter only; Markdown bodies are parsed by the next stage. Every
+problem in every file is collected before `SourceError` is raised.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import LANG_RE, PART_SCHEMA, load_config, read_toml, validate
+from .errors import ConfigError, Diagnostic, SourceError, error, warning
+from .glossary import load_glossary
+from .model import Author, Book, Chapter, Part, Source
+
+CHAPTER_RE = re.compile(r"^(?P<slug>\d{2}-[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2,3})\.md$")
+FRONT_RE = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2,3})\.md$")
+FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(\n|\Z)", re.S)
+
+CHAPTER_KEYS = {"title", "short_title", "authors", "abstract", "keywords", "translations"}
+AUTHOR_KEYS = {"name", "affiliation", "orcid", "email"}
+
+
+def load_book(book_dir: Path) -> tuple[Book, list[Diagnostic]]:
+    """Load the whole book. Returns the book and its warnings; raises on any error."""
+    book_dir = book_dir.resolve()
+    if not book_dir.is_dir():
+        raise ConfigError([error(str(book_dir), 0, "book-missing", "not a directory")])
+    config = load_config(book_dir)
+    diags: list[Diagnostic] = []
+
+    front: list[Chapter] = []
+    for name in config.front:
+        versions: dict[str, Source] = {}
+        for lang in config.languages:
+            path = book_dir / "front" / f"{name}.{lang}.md"
+            if path.is_file():
+                src = read_source(path, book_dir, lang, "front", diags)
+                if src:
+                    versions[lang] = src
+        if not versions:
+            diags.append(error("book.toml", 0, "front-missing",
+                               f"front matter '{name}' has no file front/{name}.<lang>.md"))
+            continue
+        front.append(Chapter(slug=name, kind="front", versions=versions))
+
+    parts: list[Part] = []
+    for slug in config.parts:
+        part = load_part(book_dir, slug, config.languages, diags)
+        if part:
+            parts.append(part)
+
+    glossary, gdiags = load_glossary(book_dir / "glossary.csv", book_dir)
+    diags += gdiags
+
+    errors = [d for d in diags if d.is_error]
+    if errors:
+        raise SourceError(sorted(errors))
+    book = Book(root=book_dir, config=config, front=tuple(front), parts=tuple(parts),
+                glossary=glossary)
+    return book, sorted(diags)
+
+
+def load_part(book_dir: Path, slug: str, languages: tuple[str, ...],
+              diags: list[Diagnostic]) -> Part | None:
+    part_dir = book_dir / "parts" / slug
+    rel = f"parts/{slug}/part.toml"
+    if not part_dir.is_dir():
+        diags.append(error("book.toml", 0, "part-missing", f"part folder parts/{slug} not found"))
+        return None
+    try:
+        data, text = read_toml(part_dir / "part.toml", rel)
+    except ConfigError as exc:
+        diags += exc.diagnostics
+        return None
+    problems = validate(data, PART_SCHEMA, text, rel)
+    diags += problems
+    if any(d.is_error for d in problems):
+        return None
+    missing = [lang for lang in languages if lang not in data["title"]]
+    if missing:
+        diags.append(warning(rel, 1, "part-missing-lang",
+                             f"part title has no text for {', '.join(missing)}"))
+
+    by_slug: dict[str, dict[str, Source]] = {}
+    for path in sorted(part_dir.iterdir()):
+        if path.suffix != ".md":
+            continue
+        m = CHAPTER_RE.match(path.name)
+        if not m:
+            diags.append(error(path.relative_to(book_dir), 0, "chapter-name",
+                               "chapter files are named NN-slug.LANG.md (e.g. 01-trust.id.md)"))
+            continue
+        src = read_source(path, book_dir, m["lang"], "chapter", diags)
+        if src:
+            by_slug.setdefault(m["slug"], {})[m["lang"]] = src
+    chapters = tuple(Chapter(slug=s, kind="chapter", versions=v, part_slug=slug)
+                     for s, v in sorted(by_slug.items()))
+    if not chapters:
+        diags.append(warning(rel, 0, "part-empty", "part has no chapters"))
+    return Part(slug=slug, path=part_dir, title=dict(data["title"]),
+                intro=dict(data.get("intro", {})), chapters=chapters)
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Return (yaml text or None, body, 1-based line where the body starts)."""
+    m = FRONT_MATTER_RE.match(text)
+    if not m:
+        return None, text, 1
+    return m.group("yaml") or "", text[m.end():], text.count("\n", 0, m.end()) + 1
+
+
+def read_source(path: Path, book_dir: Path, lang: str, kind: str,
+                diags: list[Diagnostic]) -> Source | None:
+    rel = str(path.relative_to(book_dir))
+    if not LANG_RE.match(lang):
+        diags.append(error(rel, 0, "source-lang", f"'{lang}' is not a language code"))
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        diags.append(error(rel, 0, "source-encoding", f"not UTF-8 ({exc.reason})"))
+        return None
+    text = text.replace("\r\n", "\n")
+    raw, body, body_line = split_front_matter(text)
+    if raw is None:
+        diags.append(error(rel, 1, "front-matter-missing",
+                           "the file must start with YAML front matter between '---' lines"))
+        return None
+    try:
+        meta = yaml.safe_load(raw) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        col = mark.column + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        diags.append(error(rel, line, "front-matter-syntax", f"invalid YAML: {problem}", col))
+        return None
+    if not isinstance(meta, dict):
+        diags.append(error(rel, 2, "front-matter-type", "front matter must be a mapping"))
+        return None
+    before = len(diags)
+    check_meta(meta, rel, raw, kind, diags)
+    if len(diags) > before and any(d.is_error for d in diags[before:]):
+        return None
+    return Source(
+        lang=lang, path=path, rel_path=rel, title=meta["title"].strip(), body=body,
+        body_line=body_line, short_title=(meta.get("short_title") or "").strip(),
+        authors=tuple(_author(a) for a in meta.get("authors") or ()),
+        abstract=" ".join((meta.get("abstract") or "").split()),
+        keywords=tuple(str(k).strip() for k in meta.get("keywords") or ()),
+    )
+
+
+def _meta_line(raw: str, key: str) -> int:
+    m = re.search(rf"^{re.escape(key)}\s*:", raw, re.M)
+    return raw.count("\n", 0, m.start()) + 2 if m else 2
+
+
+def check_meta(meta: Mapping[str, Any], rel: str, raw: str, kind: str,
+               diags: list[Diagnostic]) -> None:
+    for key in meta:
+        if key not in CHAPTER_KEYS:
+            diags.append(error(rel, _meta_line(raw, str(key)), "front-matter-key",
+                               f"unknown front matter key '{key}' "
+                               f"(known: {', '.join(sorted(CHAPTER_KEYS))})"))
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        diags.append(error(rel, _meta_line(raw, "title"), "front-matter-title",
+                           "'title' is required and must be a string"))
+    for key in ("short_title", "abstract"):
+        if key in meta and not isinstance(meta[key], str):
+            diags.append(error(rel, _meta_line(raw, key), "front-matter-type",
+                               f"'{key}' must be a string"))
+    kw = meta.get("keywords")
+    if kw is not None and not (isinstance(kw, list) and all(isinstance(k, str) for k in kw)):
+        diags.append(error(rel, _meta_line(raw, "keywords"), "front-matter-type",
+                           "'keywords' must be a list of strings"))
+    authors = meta.get("authors")
+    if authors is None:
+        if kind == "chapter":
+            diags.append(error(rel, 2, "front-matter-authors", "'authors' is required"))
+        return
+    if not isinstance(authors, list) or not authors:
+        diags.append(error(rel, _meta_line(raw, "authors"), "front-matter-authors",
+                           "'authors' must be a list of {name, affiliation}"))
+        return
+    for i, a in enumerate(authors, 1):
+        if not isinstance(a, dict) or not isinstance(a.get("name"), str):
+            diags.append(error(rel, _meta_line(raw, "authors"), "front-matter-authors",
+                               f"author {i} needs a 'name'"))
+            continue
+        extra = set(a) - AUTHOR_KEYS
+        if extra:
+            diags.append(error(rel, _meta_line(raw, "authors"), "front-matter-authors",
+                               f"author {i} has unknown keys: {', '.join(sorted(extra))}"))
+    if kind == "chapter":
+        for key in ("abstract", "keywords"):
+            if not meta.get(key):
+                diags.append(warning(rel, 2, "front-matter-" + key, f"'{key}' is missing"))
+
+
+def _author(a: Mapping[str, Any]) -> Author:
+    return Author(name=str(a["name"]).strip(), affiliation=str(a.get("affiliation") or ""),
+                  orcid=a.get("orcid"), email=a.get("email"))

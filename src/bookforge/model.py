@@ -1,0 +1,151 @@
+"""The book model: small, frozen, plain data passed from stage to stage.
+
+Language codes are BCP 47 strings ("id", "en") everywhere. Text that exists per language
+is a ``Mapping[str, str]`` keyed by language code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    affiliation: str = ""
+    orcid: str | None = None
+    email: str | None = None
+
+    @property
+    def surname(self) -> str:
+        return self.name.split()[-1] if self.name.split() else self.name
+
+
+@dataclass(frozen=True)
+class Licence:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class BookConfig:
+    """book.toml, validated."""
+
+    slug: str
+    languages: tuple[str, ...]
+    date: dt.date
+    publisher: str
+    place: str
+    trim: str
+    front: tuple[str, ...]
+    parts: tuple[str, ...]
+    title: Mapping[str, str]
+    subtitle: Mapping[str, str]
+    editors: tuple[Author, ...]
+    licence: Licence
+    colophon: Mapping[str, str] = field(default_factory=dict)
+    isbn: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    allow_html: bool = False
+    gloss: str = "first-per-chapter"
+
+    def isbn_for(self, lang: str, fmt: str) -> str | None:
+        return self.isbn.get(lang, {}).get(fmt)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One language version of a chapter or front-matter text, as read from disk."""
+
+    lang: str
+    path: Path
+    rel_path: str
+    title: str
+    body: str
+    body_line: int  # 1-based line of the file where `body` starts
+    short_title: str = ""
+    authors: tuple[Author, ...] = ()
+    abstract: str = ""
+    keywords: tuple[str, ...] = ()
+
+    @property
+    def running_title(self) -> str:
+        return self.short_title or self.title
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter (or front-matter text) with its language versions."""
+
+    slug: str
+    kind: str  # "chapter" | "front"
+    versions: Mapping[str, Source]
+    part_slug: str = ""
+
+    def version(self, lang: str) -> Source:
+        """The version in `lang`, or the original when the chapter was written in one language."""
+        if lang in self.versions:
+            return self.versions[lang]
+        return next(iter(self.versions.values()))
+
+    @property
+    def doc_id(self) -> str:
+        prefix = f"{self.part_slug}-" if self.part_slug else "front-"
+        return prefix + self.slug
+
+
+@dataclass(frozen=True)
+class Part:
+    slug: str
+    path: Path
+    title: Mapping[str, str]
+    intro: Mapping[str, str]
+    chapters: tuple[Chapter, ...]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary row: the term in each language, definitions and variants."""
+
+    key: str  # the Indonesian term; stable id of the row
+    forms: Mapping[str, str]
+    definitions: Mapping[str, str]
+    variants: Mapping[str, tuple[str, ...]]
+    line: int
+
+    @property
+    def anchor(self) -> str:
+        from .text import slugify
+
+        return "term-" + slugify(self.key)
+
+
+@dataclass(frozen=True)
+class Glossary:
+    path: Path | None
+    terms: tuple[Term, ...] = ()
+
+    def by_key(self) -> dict[str, Term]:
+        return {t.key: t for t in self.terms}
+
+
+@dataclass(frozen=True)
+class Book:
+    root: Path
+    config: BookConfig
+    front: tuple[Chapter, ...]
+    parts: tuple[Part, ...]
+    glossary: Glossary
+
+    def chapters(self) -> tuple[Chapter, ...]:
+        return tuple(c for p in self.parts for c in p.chapters)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One language edition of the book: what the renderers build."""
+
+    lang: str
+    book: Book

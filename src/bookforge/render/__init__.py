@@ -1,0 +1,210 @@
+"""Stage 5, render: `EditionContent` -> HTML. `render_print` makes the single HTML file
+WeasyPrint lays out; `render_epub` makes one XHTML body per document. Templates are
+Jinja2 with gettext; view models are built here so templates stay logic-free."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jinja2
+from markupsafe import Markup
+
+from .. import __version__
+from ..i18n import Localizer, roman
+from ..model import Author, Book
+from ..parse import parse_inline
+from ..transform.model import Document, EditionContent, Label
+from .markdown import RenderContext, render_body
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("bookforge", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "xhtml", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    return env
+
+
+def render_template(name: str, loc: Localizer, **values: object) -> str:
+    env = environment()
+    template = env.get_template(name)
+    return template.render(_=loc.gettext, gettext=loc.gettext, ngettext=loc.ngettext, **values)
+
+
+def sort_key(text: str) -> tuple[str, str]:
+    """Case- and accent-insensitive key: letters first by base letter, then the original."""
+    base = "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c)).casefold()
+    return base, text
+
+
+@dataclass(frozen=True)
+class DocView:
+    id: str
+    lang: str
+    title: str
+    running_title: str
+    authors: tuple[Author, ...]
+    author_names: str
+    body: Markup
+    number: int | None = None
+    abstract: Markup = Markup("")
+    keywords: str = ""
+    original_note: str = ""
+    sections: tuple = ()
+
+
+@dataclass(frozen=True)
+class PartView:
+    id: str
+    numeral: str
+    title: str
+    intro: str
+    chapters: tuple[DocView, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class TermView:
+    anchor: str
+    term: str
+    counterpart: str
+    other_lang: str
+    definition: str
+
+
+def doc_view(doc: Document, ctx: RenderContext, lang: str) -> DocView:
+    src = doc.source
+    loc = ctx.loc
+    note = ""
+    if src.lang != lang:
+        note = loc.gettext("This chapter was written in {language}.").format(
+            language=loc.language_name(src.lang))
+    return DocView(
+        id=doc.doc_id, lang=src.lang, title=src.title, running_title=src.running_title,
+        authors=src.authors, author_names=loc.join([a.name for a in src.authors]),
+        body=Markup(render_body(doc, ctx)), number=doc.number,
+        abstract=Markup(parse_inline(src.abstract)) if src.abstract else Markup(""),
+        keywords=", ".join(src.keywords), original_note=note,
+        sections=tuple(doc.sections),
+    )
+
+
+def glossary_view(book: Book, lang: str) -> list[TermView]:
+    other = "en" if lang != "en" else "id"
+    terms = []
+    for t in book.glossary.terms:
+        form = t.forms.get(lang) or t.forms["en"]
+        terms.append(TermView(anchor=t.anchor, term=form, counterpart=t.forms.get(other, ""),
+                              other_lang=other, definition=t.definitions.get(lang)
+                              or t.definitions["en"]))
+    return sorted(terms, key=lambda v: sort_key(v.term))
+
+
+def common_values(content: EditionContent, loc: Localizer) -> dict[str, object]:
+    book = content.book
+    cfg = book.config
+    lang = content.lang
+    keywords = sorted({k for d in content.chapters() for k in d.source.keywords
+                       if d.source.lang == lang}, key=sort_key)
+    return dict(
+        lang=lang, book=cfg, version=__version__,
+        title=cfg.title.get(lang) or cfg.title.get("en") or next(iter(cfg.title.values())),
+        subtitle=cfg.subtitle.get(lang, ""),
+        editor_names=loc.join([e.name for e in cfg.editors]),
+        date_iso=cfg.date.isoformat(), date_long=loc.date(cfg.date, "long"),
+        year=cfg.date.year, colophon=cfg.colophon.get(lang, ""),
+        edition_name=loc.language_name(lang), keywords=", ".join(keywords),
+    )
+
+
+def _views(content: EditionContent, ctx: RenderContext) -> tuple[list[DocView], list[PartView]]:
+    lang = content.lang
+    front = [doc_view(d, ctx, lang) for d in content.front()]
+    parts: list[PartView] = []
+    for n, part in enumerate(content.book.parts, 1):
+        chapters = tuple(doc_view(d, ctx, lang) for d in content.chapters() if d.part is part)
+        parts.append(PartView(id=f"part-{part.slug}", numeral=roman(n),
+                              title=part.title.get(lang) or next(iter(part.title.values())),
+                              intro=part.intro.get(lang, ""), chapters=chapters))
+    return front, parts
+
+
+def render_print(content: EditionContent, resource_url=None) -> str:  # type: ignore[no-untyped-def]
+    """The whole edition as one HTML document for WeasyPrint."""
+    loc = Localizer(content.lang)
+    ctx = RenderContext(
+        target="print", loc=loc, labels=content.labels,
+        href_for=lambda label, doc: f"#{label.id}",
+        resource_url=resource_url or (lambda p: p),
+        allow_html=content.book.config.allow_html,
+    )
+    front, parts = _views(content, ctx)
+    return render_template(
+        "print/book.html", loc, front=front, parts=parts,
+        glossary=glossary_view(content.book, content.lang),
+        isbn=content.book.config.isbn_for(content.lang, "pdf"),
+        **common_values(content, loc))
+
+
+@dataclass(frozen=True)
+class EpubPage:
+    file_name: str
+    doc_id: str
+    kind: str  # "cover" | "title" | "copyright" | "front" | "toc" | "part" | "chapter" | "glossary"
+    title: str
+    lang: str
+    xhtml: str
+    sections: tuple = ()
+    properties: tuple[str, ...] = ()
+
+
+def epub_file_name(doc_id: str) -> str:
+    return f"{doc_id}.xhtml"
+
+
+def render_epub(content: EditionContent, resource_url=None) -> list[EpubPage]:  # type: ignore[no-untyped-def]
+    """One XHTML document per front-matter text, part opener and chapter, plus the
+    title, copyright and glossary pages."""
+    loc = Localizer(content.lang)
+    lang = content.lang
+
+    def href_for(label: Label, doc: Document) -> str:
+        if label.doc_id == doc.doc_id:
+            return f"#{label.id}"
+        return f"{epub_file_name(label.doc_id)}#{label.id}"
+
+    ctx = RenderContext(target="epub", loc=loc, labels=content.labels, href_for=href_for,
+                        resource_url=resource_url or (lambda p: p),
+                        allow_html=content.book.config.allow_html)
+    values = common_values(content, loc)
+    front, parts = _views(content, ctx)
+    glossary = glossary_view(content.book, lang)
+    pages: list[EpubPage] = []
+
+    def page(kind: str, doc_id: str, title: str, page_lang: str, template: str,
+             sections: Sequence = (), **extra: object) -> None:
+        xhtml = render_template(f"epub/{template}", loc, page_title=title, page_lang=page_lang,
+                                **values, **extra)
+        pages.append(EpubPage(epub_file_name(doc_id), doc_id, kind, title, page_lang, xhtml,
+                              tuple(sections)))
+
+    page("title", "title-page", str(values["title"]), lang, "title.xhtml")
+    page("copyright", "copyright", loc.gettext("Copyright"), lang, "copyright.xhtml",
+         isbn=content.book.config.isbn_for(lang, "epub"))
+    for d in front:
+        page("front", d.id, d.title, d.lang, "front.xhtml", d.sections, doc=d)
+    for p in parts:
+        page("part", p.id, p.title, lang, "part.xhtml", part=p)
+        for ch in p.chapters:
+            page("chapter", ch.id, ch.title, ch.lang, "chapter.xhtml", ch.sections, ch=ch,
+                 part=p)
+    if glossary:
+        page("glossary", "glossary", loc.gettext("Glossary"), lang, "glossary.xhtml",
+             glossary=glossary)
+    return pages

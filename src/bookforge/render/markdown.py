@@ -1,0 +1,197 @@
+"""Token -> HTML for one document, for a target: "print" (one HTML file laid out by
+WeasyPrint: footnotes float to the page foot) or "epub" (XHTML documents: footnotes are
+EPUB 3 pop-up notes). Numbered labels come from the transform stage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
+
+from ..i18n import Localizer
+from ..parse import markdown
+from ..transform.model import Document, Label
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    target: str  # "print" | "epub"
+    loc: Localizer
+    labels: Mapping[str, Label]
+    href_for: Callable[[Label, Document], str]
+    resource_url: Callable[[str], str]
+    allow_html: bool = False
+
+    @property
+    def epub(self) -> bool:
+        return self.target == "epub"
+
+
+def label_text(label: Label, loc: Localizer) -> str:
+    if label.kind == "figure":
+        return loc.gettext("Figure") + " " + label.number
+    if label.kind == "table":
+        return loc.gettext("Table") + " " + label.number
+    return label.title
+
+
+def _attrs(tok: Token) -> str:
+    return "".join(f' {k}="{escapeHtml(str(v))}"' for k, v in tok.attrs.items())
+
+
+class DocRenderer:
+    """Renders one `Document`'s tokens; holds per-document state (footnotes, sections)."""
+
+    def __init__(self, doc: Document, ctx: RenderContext) -> None:
+        self.doc = doc
+        self.ctx = ctx
+        self.md = markdown(ctx.allow_html)
+        self.seen_notes: set[int] = set()
+
+    # -- helpers -------------------------------------------------------------------------
+    def inline(self, children: Sequence[Token]) -> str:
+        out = []
+        for i, tok in enumerate(children):
+            handler = getattr(self, f"r_{tok.type}", None)
+            if handler:
+                out.append(handler(children, i))
+            else:
+                out.append(self.md.renderer.renderInline([tok], self.md.options, {}))
+        return "".join(out)
+
+    def fn_id(self, number: int) -> str:
+        return f"{self.doc.doc_id}-fn-{number}"
+
+    # -- inline rules --------------------------------------------------------------------
+    def r_image(self, tokens: Sequence[Token], i: int) -> str:
+        tok = tokens[i]
+        alt = escapeHtml(tok.content)
+        if tok.meta.get("refused") or "book_path" not in tok.meta:
+            return f'<span class="missing-resource">[{alt}]</span>'
+        src = escapeHtml(self.ctx.resource_url(tok.meta["book_path"]))
+        return f'<img src="{src}" alt="{alt}" />'
+
+    def r_link_open(self, tokens: Sequence[Token], i: int) -> str:
+        tok = tokens[i]
+        label: Label | None = tok.meta.get("xref")
+        if label is not None:
+            href = escapeHtml(self.ctx.href_for(label, self.doc))
+            return f'<a class="xref" href="{href}">{escapeHtml(label_text(label, self.ctx.loc))}'
+        if tok.meta.get("xref_missing"):
+            return f'<a class="xref missing">??{escapeHtml(tok.meta["xref_missing"])}'
+        href = str(tok.attrGet("href") or "")
+        if not href:
+            return "<a>"
+        ext = ' rel="external"' if href.startswith(("http:", "https:")) and self.ctx.epub else ""
+        return f'<a href="{escapeHtml(href)}"{ext}>'
+
+    def r_footnote_ref(self, tokens: Sequence[Token], i: int) -> str:
+        fid = tokens[i].meta["id"]
+        number = self.doc.footnote_numbers.get(fid, fid + 1)
+        body_tokens = self.doc.footnotes.get(fid, [])
+        first = fid not in self.seen_notes
+        self.seen_notes.add(fid)
+        ident = self.fn_id(number)
+        if self.ctx.epub:
+            ref_id = f' id="{ident}-ref"' if first else ""
+            return (f'<a epub:type="noteref" role="doc-noteref" class="noteref"{ref_id} '
+                    f'href="#{ident}">{number}</a>')
+        if not first:
+            return f'<sup class="fn-repeat"><a href="#{ident}">{number}</a></sup>'
+        return f'<span class="footnote" id="{ident}">{self.note_inline(body_tokens)}</span>'
+
+    def note_inline(self, body: Sequence[Token]) -> str:
+        paras = [self.inline(t.children or []) for t in body if t.type == "inline"]
+        return " ".join(paras)
+
+    def r_span_open(self, tokens: Sequence[Token], i: int) -> str:
+        return f"<span{_attrs(tokens[i])}>"
+
+    # -- blocks --------------------------------------------------------------------------
+    def render(self) -> str:
+        tokens = self.doc.tokens
+        out: list[str] = []
+        section_open = False
+        stack: list[Token] = []
+        for i, tok in enumerate(tokens):
+            if tok.type == "heading_open" and tok.tag == "h2":
+                if section_open:
+                    out.append("</section>\n")
+                out.append(self.section_open(tok))
+                section_open = True
+            if tok.type == "inline":
+                out.append(self.inline(tok.children or []))
+            elif tok.type == "figure_open":
+                stack.append(tok)
+                out.append(f'<figure class="figure"{_attrs(tok)}>\n')
+            elif tok.type == "figure_close":
+                out.append(self.figcaption(stack.pop()) + "</figure>\n")
+            elif tok.type == "table_open":
+                out.append(self.table_open(tok))
+            elif tok.type == "table_close":
+                out.append("</table>\n</div>\n")
+            elif tok.type == "heading_open" and "references" in str(tok.attrGet("class") or ""):
+                out.append(f"<{tok.tag}{_attrs(tok)}>")
+            elif tok.type == "bullet_list_open" and self._in_references(tokens, i):
+                out.append('<ul class="references">\n')
+            else:
+                out.append(self.md.renderer.render([tok], self.md.options, {}))
+        if section_open:
+            out.append("</section>\n")
+        if self.ctx.epub:
+            out.append(self.epub_notes())
+        return "".join(out)
+
+    def _in_references(self, tokens: Sequence[Token], i: int) -> bool:
+        for j in range(i - 1, -1, -1):
+            if tokens[j].type == "heading_open":
+                return "references" in str(tokens[j].attrGet("class") or "")
+        return False
+
+    def section_open(self, heading: Token) -> str:
+        if "references" in str(heading.attrGet("class") or ""):
+            if self.ctx.epub:
+                return '<section class="references" epub:type="bibliography" ' \
+                       'role="doc-bibliography">\n'
+            return '<section class="references">\n'
+        return '<section class="level2">\n'
+
+    def figcaption(self, tok: Token) -> str:
+        number = tok.meta["number"]
+        caption = self.md.renderInline(tok.meta.get("caption", ""))
+        label = escapeHtml(self.ctx.loc.gettext("Figure")) + " " + number
+        return (f'<figcaption><span class="caption-label">{label}.</span> '
+                f"{caption}</figcaption>\n")
+
+    def table_open(self, tok: Token) -> str:
+        attrs = _attrs(tok)
+        caption = ""
+        children = tok.meta.get("caption")
+        label = escapeHtml(self.ctx.loc.gettext("Table")) + " " + tok.meta.get("number", "")
+        if children is not None:
+            caption = (f'<caption><span class="caption-label">{label}.</span> '
+                       f"{self.inline(children)}</caption>\n")
+        return f'<div class="table-wrap">\n<table{attrs}>\n{caption}'
+
+    def epub_notes(self) -> str:
+        if not self.doc.footnotes:
+            return ""
+        title = escapeHtml(self.ctx.loc.gettext("Notes"))
+        items = []
+        for fid, number in sorted(self.doc.footnote_numbers.items(), key=lambda kv: kv[1]):
+            body = self.doc.footnotes.get(fid, [])
+            ident = self.fn_id(number)
+            back = escapeHtml(self.ctx.loc.gettext("Back to text"))
+            items.append(
+                f'<aside epub:type="footnote" role="doc-footnote" id="{ident}" class="footnote">'
+                f'<p><a class="note-back" href="#{ident}-ref" role="doc-backlink" '
+                f'title="{back}">{number}.</a> {self.note_inline(body)}</p></aside>\n')
+        return (f'<section class="notes" epub:type="footnotes" role="doc-endnotes">'
+                f'<h2 class="notes-title">{title}</h2>\n{"".join(items)}</section>\n')
+
+
+def render_body(doc: Document, ctx: RenderContext, extra: Any = None) -> str:
+    return DocRenderer(doc, ctx).render()

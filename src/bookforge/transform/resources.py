@@ -1,0 +1,63 @@
+"""Images: resolve each `src` against the chapter file and refuse anything outside the
+book folder (absolute paths, `..` escapes, `file:` and remote URLs). A refused or missing
+image is replaced by its alt text and reported; the build goes on without it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ..errors import Diagnostic, error
+from .model import Document
+
+IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
+
+
+def check_resource(src: str, base: Path, root: Path) -> tuple[Path | None, str | None]:
+    """Return (resolved path, None) or (None, reason) for a source-relative URL."""
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc:
+        return None, f"'{src}' is not a file inside the book ({parts.scheme or 'remote'} URL)"
+    raw = unquote(parts.path)
+    if raw.startswith("/") or raw.startswith("\\"):
+        return None, f"'{src}' is an absolute path; use a path relative to the chapter"
+    path = (base / raw).resolve()
+    if not path.is_relative_to(root):
+        return None, f"'{src}' points outside the book folder"
+    if not path.is_file():
+        return None, f"image '{src}' not found"
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return None, f"'{src}' is not an image (SVG, PNG, JPEG, GIF or WebP)"
+    return path, None
+
+
+BAD_LINK_SCHEMES = ("javascript", "vbscript", "data", "file")
+
+
+def resolve_images(doc: Document, root: Path, diags: list[Diagnostic]) -> None:
+    base = doc.source.path.parent
+    for tok in doc.tokens:
+        for child in tok.children or []:
+            if child.type == "link_open":
+                href = str(child.attrGet("href") or "")
+                scheme = urlsplit(href.strip()).scheme.lower()
+                if scheme in BAD_LINK_SCHEMES:
+                    diags.append(error(doc.source.rel_path, doc.parsed.line_of(tok),
+                                       "link-refused", f"link to a {scheme}: URL removed"))
+                    child.attrSet("href", "")
+            if child.type != "image":
+                continue
+            src = str(child.attrGet("src") or "")
+            path, problem = check_resource(src, base, root)
+            if path is None:
+                code = "resource-missing" if problem and "not found" in problem \
+                    else "resource-refused"
+                diags.append(error(doc.source.rel_path, doc.parsed.line_of(tok), code,
+                                   str(problem)))
+                child.meta["refused"] = True
+                child.attrSet("src", "")
+            else:
+                rel = path.relative_to(root).as_posix()
+                child.meta["book_path"] = rel
+                if rel not in doc.images:
+                    doc.images.append(rel)

@@ -1,0 +1,75 @@
+from pathlib import Path
+
+from bookforge.load import load_book
+from bookforge.render import render_epub, render_print
+from bookforge.transform import transform_edition
+
+
+def test_numbering_and_cross_references(minimal: Path) -> None:
+    book, _ = load_book(minimal)
+    content = transform_edition(book, "id")
+    assert not [d for d in content.diagnostics if d.is_error]
+    assert content.labels["fig-alpha-1"].number == "1.1"
+    assert content.labels["tbl-alpha-1"].number == "1.1"
+    html = render_print(content)
+    assert "Lihat <a class=\"xref\" href=\"#fig-alpha-1\">Gambar 1.1</a>" in html
+    assert "Tabel 1.1</a>" in html
+    assert '<caption><span class="caption-label">Tabel 1.1.</span> Dua bentuk modal sosial' in html
+    # the English-only chapter refers to the figure of chapter 1, numbered in this edition
+    assert "refers back to <a class=\"xref\" href=\"#fig-alpha-1\">Gambar 1.1</a>" in html
+
+
+def test_english_edition_labels(minimal: Path) -> None:
+    book, _ = load_book(minimal)
+    html = render_print(transform_edition(book, "en"))
+    assert "Figure 1.1" in html and "Gambar" not in html
+
+
+def test_footnotes_print_and_epub(minimal: Path) -> None:
+    book, _ = load_book(minimal)
+    content = transform_edition(book, "id")
+    html = render_print(content)
+    assert '<span class="footnote" id="01-alpha-01-trust-fn-1">Catatan kaki pertama.</span>' in html
+    pages = render_epub(transform_edition(book, "id"))
+    chapter = next(p for p in pages if p.doc_id == "01-alpha-01-trust")
+    assert 'epub:type="noteref" role="doc-noteref"' in chapter.xhtml
+    assert '<aside epub:type="footnote" role="doc-footnote" id="01-alpha-01-trust-fn-2"' in chapter.xhtml
+
+
+def test_unknown_cross_reference_is_an_error_with_line(minimal: Path) -> None:
+    path = minimal / "parts/01-alpha/01-trust.en.md"
+    path.write_text(path.read_text().replace("See [](#fig-alpha-1)", "See [](#fig-nope)"))
+    book, _ = load_book(minimal)
+    diags = transform_edition(book, "en").diagnostics
+    (d,) = [d for d in diags if d.code == "xref-unknown"]
+    assert d.path == "parts/01-alpha/01-trust.en.md" and d.line == 17
+
+
+def test_chapter_in_one_language_keeps_its_language(minimal: Path) -> None:
+    book, _ = load_book(minimal)
+    html = render_print(transform_edition(book, "id"))
+    assert '<article class="chapter" id="02-beta-01-only-english" lang="en">' in html
+    assert "Artikel ini ditulis dalam" in html
+
+
+def test_raw_html_escaped_by_default(minimal: Path) -> None:
+    path = minimal / "parts/01-alpha/01-trust.en.md"
+    path.write_text(path.read_text() + '\n<script>alert(1)</script>\n\nA <b onclick="x()">b</b>\n')
+    book, _ = load_book(minimal)
+    html = render_print(transform_edition(book, "en"))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_raw_html_sanitised_when_allowed(minimal: Path) -> None:
+    toml = minimal / "book.toml"
+    toml.write_text(toml.read_text() + "\n[markdown]\nallow_html = true\n")
+    path = minimal / "parts/01-alpha/01-trust.en.md"
+    path.write_text(path.read_text() + '\n<div class="box" onmouseover="x()">ok</div>\n\n'
+                    '<script>alert(1)</script>\n\n<iframe src="https://example.org"></iframe>\n\n'
+                    'A <a href="javascript:alert(1)">link</a> and <b>bold</b>.\n')
+    book, _ = load_book(minimal)
+    html = render_print(transform_edition(book, "en"))
+    assert '<div class="box">ok</div>' in html
+    assert "<b>bold</b>" in html
+    for bad in ("<script", "alert(1)", "<iframe", "onmouseover", "javascript:"):
+        assert bad not in html
