@@ -31,7 +31,8 @@ def pdf_text(path: Path) -> str:
 
 
 def normalise(text: str) -> str:
-    text = re.sub(r"-\n\s*", "", text)  # words hyphenated across lines
+    text = re.sub(r"\u2010\s*\n\s*", "", text)  # automatic hyphenation at line ends
+    text = re.sub(r"-\s*\n\s*", "-", text)  # real hyphens that fell at a line end
     return re.sub(r"\s+", " ", text)
 
 
