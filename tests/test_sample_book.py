@@ -49,7 +49,7 @@ def test_six_parts_in_order() -> None:
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
 def test_chapter_length_and_front_matter(chapter) -> None:  # type: ignore[no-untyped-def]
     assert set(chapter.versions) == {"id", "en"}
-    for lang, src in chapter.versions.items():
+    for src in chapter.versions.values():
         assert words(body_text(src)) >= 1200, f"{src.rel_path}: body under 1,200 words"
         assert 120 <= words(src.abstract) <= 200, f"{src.rel_path}: abstract length"
         assert 3 <= len(src.keywords) <= 6

@@ -33,7 +33,8 @@ def test_footnotes_print_and_epub(minimal: Path) -> None:
     pages = render_epub(transform_edition(book, "id"))
     chapter = next(p for p in pages if p.doc_id == "01-alpha-01-trust")
     assert 'epub:type="noteref" role="doc-noteref"' in chapter.xhtml
-    assert '<aside epub:type="footnote" role="doc-footnote" id="01-alpha-01-trust-fn-2"' in chapter.xhtml
+    aside = '<aside epub:type="footnote" role="doc-footnote" id="01-alpha-01-trust-fn-2"'
+    assert aside in chapter.xhtml
 
 
 def test_unknown_cross_reference_is_an_error_with_line(minimal: Path) -> None:
