@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 BOOK   ?= book
 OUT    ?= build
 
-.PHONY: book test check catalogs bench lint clean syscheck syscheck-test
+.PHONY: book test check catalogs bench lint clean syscheck syscheck-test fonts
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -23,10 +23,16 @@ $(STAMP): pyproject.toml
 syscheck:
 	@$(PYTHON) tools/syscheck.py build
 
+# The PDF's faces (open licences, Debian packages); without them bookforge warns and falls back.
+FONT_PACKAGES := fonts-texgyre fonts-noto-core
+fonts:
+	@fc-list | grep -qi "TeX Gyre Pagella" && fc-list | grep -qi "Noto Sans" || \
+	  echo "PDF fonts missing; install with:  sudo apt-get install -y $(FONT_PACKAGES)"
+
 syscheck-test:
 	@$(PYTHON) tools/syscheck.py test
 
-book: syscheck $(STAMP)
+book: syscheck fonts $(STAMP)
 	$(BIN)/bookforge build $(BOOK) --out $(OUT)
 
 check: $(STAMP)
@@ -44,6 +50,11 @@ catalogs: $(STAMP)
 	$(BIN)/pybabel update -D bookforge -i src/bookforge/locale/bookforge.pot \
 	  -d src/bookforge/locale --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -D bookforge -d src/bookforge/locale --statistics
+
+# Speed measurements: each script prints its medians.
+BENCH_SCRIPTS := bench/bench_pdf.py
+bench: $(STAMP)
+	@for s in $(BENCH_SCRIPTS); do $(BIN)/python $$s || exit 1; done
 
 clean:
 	rm -rf $(OUT) .pytest_cache

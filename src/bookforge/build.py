@@ -31,6 +31,7 @@ class BuildOptions:
     out_dir: Path = Path("build")
     tagged: bool = True
     pdf_variant: str | None = None
+    print_ready: bool = False  # 3 mm bleed and crop marks
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
     progress(f"layout pdf [{lang}]")
     target = output_path(book, lang, "pdf", options.out_dir)
     result = write_pdf(html, book.root, target, book.config.trim, tagged=options.tagged,
-                       variant=options.pdf_variant)
+                       variant=options.pdf_variant, print_ready=options.print_ready)
     diags += result.diagnostics
     return Artifact(target, lang, "pdf", target.stat().st_size,
                     time.perf_counter() - start, result.pages)

@@ -49,7 +49,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     editions = () if args.edition == "all" else (args.edition,)
     formats = FORMATS if args.format == "all" else (args.format,)
     options = BuildOptions(editions=editions, formats=formats, out_dir=Path(args.out),
-                           tagged=not args.untagged, pdf_variant=args.pdf_variant)
+                           tagged=not args.untagged, pdf_variant=args.pdf_variant,
+                           print_ready=args.print_ready)
     start = time.perf_counter()
 
     def progress(stage: str) -> None:
@@ -85,6 +86,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="build", metavar="DIR", help="output folder (build/)")
     b.add_argument("--pdf-variant", default=None, choices=["pdf/a-3u", "pdf/ua-1"],
                    help="PDF variant for archival deposit")
+    b.add_argument("--print-ready", action="store_true",
+                   help="3 mm bleed and crop marks for the printer (default: screen PDF)")
     b.add_argument("--untagged", action="store_true", help="skip PDF tagging (faster)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     b.set_defaults(func=cmd_build)

@@ -1,4 +1,5 @@
-"""Stage 6a, pdf: the print HTML of an edition -> a PDF file (WeasyPrint).
+"""Stage 6a, pdf: the print HTML of an edition -> a laid-out WeasyPrint document -> a PDF
+file with page labels matching the printed folios (roman front matter, arabic body).
 
 Only files inside the book folder and bookforge's `styles/` may be read: the URL fetcher
 refuses everything else (other files, `..` escapes, http/https) and reports it.
@@ -8,17 +9,30 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 import weasyprint
 from weasyprint.urls import URLFetcher
 
-from .errors import Diagnostic, RenderError, error
+from .errors import Diagnostic, RenderError, error, warning
 from .output import atomic_path
 
 STYLES_DIR = Path(__file__).resolve().parent.parent.parent / "styles"
+# The named page (styles/print.css) of the first part opener: arabic folios start there.
+BODY_START_PAGE = "body-start"
+# The faces print.css asks for, and the Debian packages that provide them.
+FONTS = {"TeX Gyre Pagella": "fonts-texgyre", "Noto Sans": "fonts-noto-core"}
+VARIANTS = ("pdf/a-3u", "pdf/ua-1")
+# Print-ready output: bleed for the trimmer and crop marks (the screen PDF has neither).
+PRINT_READY_CSS = "@page { bleed: 3mm; marks: crop; }"
 
 
 def styles_dir() -> Path:
@@ -54,31 +68,125 @@ def page_css(trim: str) -> str:
     return f"@page {{ size: {size}; }}"
 
 
+@lru_cache(maxsize=1)
+def missing_fonts() -> tuple[str, ...]:
+    """The font families of FONTS that fontconfig does not know (all, without fc-list)."""
+    if not shutil.which("fc-list"):
+        return tuple(FONTS)
+    listed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True,
+                            check=False).stdout
+    families = {name.strip().casefold() for line in listed.splitlines()
+                for name in line.split(",")}
+    return tuple(f for f in FONTS if f.casefold() not in families)
+
+
+def font_diagnostics(target: Path) -> list[Diagnostic]:
+    missing = missing_fonts()
+    if not missing:
+        return []
+    packages = " ".join(sorted({FONTS[f] for f in missing}))
+    return [warning(target.name, 0, "font-missing",
+                    f"font(s) {', '.join(missing)} not installed; the PDF uses fallback "
+                    f"faces (install with: apt-get install {packages})")]
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    trim: str = "155x230mm"
+    tagged: bool = True
+    variant: str | None = None
+    print_ready: bool = False
+
+
 @dataclass(frozen=True)
 class PdfResult:
     path: Path
     pages: int
     diagnostics: tuple[Diagnostic, ...]
+    # The laid-out document the PDF was written from (for page maps); not compared.
+    document: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    document: weasyprint.Document
+    refused: tuple[str, ...]
+
+
+def layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
+           stylesheets: list[Path] | None = None) -> LaidOut:
+    """Lay the print HTML out into pages (no PDF written yet)."""
+    refused: list[str] = []
+    fetcher = BookFetcher([book_root, styles_dir()], refused)
+    sheets = [weasyprint.CSS(filename=str(s), url_fetcher=fetcher)
+              for s in stylesheets or [styles_dir() / "print.css"]]
+    sheets.append(weasyprint.CSS(string=page_css(options.trim)))
+    if options.print_ready:
+        sheets.append(weasyprint.CSS(string=PRINT_READY_CSS))
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    document = weasyprint.HTML(string=html, base_url=book_root.as_uri() + "/",
+                               url_fetcher=fetcher).render(stylesheets=sheets)
+    return LaidOut(document, tuple(dict.fromkeys(refused)))
+
+
+def page_name(page: weasyprint.Page) -> str:
+    return str(page._page_box.page_type.name or "")
+
+
+def front_page_count(document: weasyprint.Document) -> int:
+    """Pages before the first body page (0 when the book has no body-start page)."""
+    for index, page in enumerate(document.pages):
+        if page_name(page) == BODY_START_PAGE:
+            return index
+    return 0
+
+
+def page_label_ranges(document: weasyprint.Document) -> list[tuple[int, str]]:
+    """(first page index, PDF numbering style) pairs: /r from the first page, /D from the
+    body start; the body counts from 1 as the folios do."""
+    front = front_page_count(document)
+    return ([(0, "/r")] if front else []) + [(front, "/D")]
+
+
+def add_page_labels(ranges: list[tuple[int, str]]):  # type: ignore[no-untyped-def]
+    """A WeasyPrint finisher writing /PageLabels into the catalog."""
+
+    def finisher(_document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+        nums = pydyf.Array()
+        for start, style in ranges:
+            nums.extend([start, pydyf.Dictionary({"S": style, "St": 1})])
+        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
+
+    return finisher
+
+
+def anchor_pages(document: weasyprint.Document) -> dict[str, int]:
+    """Anchor id -> index of the page it was laid out on."""
+    return {anchor: index for index, page in enumerate(document.pages)
+            for anchor in page.anchors}
 
 
 def write_pdf(html: str, book_root: Path, target: Path, trim: str = "155x230mm",
               stylesheets: list[Path] | None = None, tagged: bool = True,
-              variant: str | None = None) -> PdfResult:
-    refused: list[str] = []
-    roots = [book_root, styles_dir()]
-    fetcher = BookFetcher(roots, refused)
-    sheets = stylesheets or [styles_dir() / "print.css"]
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+              variant: str | None = None, print_ready: bool = False,
+              relayout: Callable[[Mapping[str, int]], str] | None = None) -> PdfResult:
+    """Lay `html` out and write the PDF atomically. `relayout`, when given, gets the anchor
+    pages of the first layout and returns the HTML to lay out again (the index needs them)."""
+    options = PdfOptions(trim=trim, tagged=tagged, variant=variant, print_ready=print_ready)
     try:
-        document = weasyprint.HTML(string=html, base_url=book_root.as_uri() + "/",
-                                   url_fetcher=fetcher).render(
-            stylesheets=[weasyprint.CSS(filename=str(s), url_fetcher=fetcher) for s in sheets]
-            + [weasyprint.CSS(string=page_css(trim))])
+        laid = layout(html, book_root, options, stylesheets)
+        if relayout is not None:
+            second = relayout(anchor_pages(laid.document))
+            if second != html:
+                laid = layout(second, book_root, options, stylesheets)
+        document = laid.document
         with atomic_path(target) as tmp:
             document.write_pdf(tmp, pdf_tags=tagged, pdf_variant=variant,
-                               custom_metadata=True)
+                               custom_metadata=True,
+                               finisher=add_page_labels(page_label_ranges(document)))
     except (OSError, ValueError) as exc:
         raise RenderError([error(str(target), 0, "pdf-write", str(exc))]) from exc
-    diags = tuple(error(str(target.name), 0, "resource-refused", f"refused to read {u}")
-                  for u in dict.fromkeys(refused))
-    return PdfResult(path=target, pages=len(document.pages), diagnostics=diags)
+    diags = [error(str(target.name), 0, "resource-refused", f"refused to read {u}")
+             for u in laid.refused]
+    return PdfResult(path=target, pages=len(document.pages),
+                     diagnostics=tuple(diags + font_diagnostics(target)), document=document)

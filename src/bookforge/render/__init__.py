@@ -17,6 +17,7 @@ from ..i18n import Localizer, roman
 from ..model import Author, Book
 from ..parse import parse_inline
 from ..transform.model import Document, EditionContent, Label
+from .frontmatter import CipView, cip_view
 from .markdown import RenderContext, render_body
 
 
@@ -149,7 +150,15 @@ def render_print(content: EditionContent, resource_url=None) -> str:  # type: ig
         "print/book.html", loc, front=front, parts=parts,
         glossary=glossary_view(content.book, content.lang),
         isbn=content.book.config.isbn_for(content.lang, "pdf"),
+        cip=print_cip(content, loc, parts),
         **common_values(content, loc))
+
+
+def print_cip(content: EditionContent, loc: Localizer, parts: Sequence[PartView]) -> CipView:
+    values = common_values(content, loc)
+    return cip_view(content.book.config, str(values["title"]), str(values["subtitle"]),
+                    [p.title for p in parts], content.book.config.isbn_for(content.lang, "pdf"),
+                    loc)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,53 @@
+"""Benchmark: the PDF build of one edition of book/, tagged (the default, PDF/UA structure)
+against untagged, measured side by side (runs alternate) so machine load hits both alike.
+Prints the median wall time of each and what tagging costs.
+
+Usage: python bench/bench_pdf.py [--book book] [--edition id] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bookforge.build import BuildOptions, build
+
+
+def one_build(book: Path, edition: str, tagged: bool, out: Path) -> tuple[float, int]:
+    options = BuildOptions(editions=(edition,), formats=("pdf",), out_dir=out, tagged=tagged)
+    start = time.perf_counter()
+    result = build(book, options)
+    seconds = time.perf_counter() - start
+    if not result.ok:
+        sys.exit("build failed: " + "; ".join(d.format() for d in result.diagnostics))
+    return seconds, result.artifacts[0].pages or 0
+
+
+def main() -> int:
+    root = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--book", default=str(root / "book"))
+    parser.add_argument("--edition", default="id")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    times: dict[bool, list[float]] = {True: [], False: []}
+    pages = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(args.runs):
+            for tagged in (True, False):
+                seconds, pages = one_build(Path(args.book), args.edition, tagged, Path(tmp))
+                times[tagged].append(seconds)
+    tagged, untagged = (statistics.median(times[t]) for t in (True, False))
+    print(f"pdf [{args.edition}], {pages} pages, median of {args.runs} runs each:")
+    print(f"  tagged   {tagged:6.2f} s")
+    print(f"  untagged {untagged:6.2f} s")
+    print(f"  tagging costs {tagged - untagged:+.2f} s ({(tagged / untagged - 1) * 100:+.0f} %)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
