@@ -73,6 +73,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_preview(args: argparse.Namespace) -> int:
+    from .preview.server import PreviewOptions, serve
+
+    book_dir = Path(args.book_dir)
+    if not book_dir.is_dir():
+        print(f"{book_dir}: error[book-missing]: not a directory", file=sys.stderr)
+        return 2
+    return serve(PreviewOptions(book_dir=book_dir, chapter=args.chapter, edition=args.edition,
+                                host=args.host, port=args.port, open_browser=args.open,
+                                pdf=args.pdf))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bookforge",
                                 description="Compile a bilingual book folder to PDF and EPUB.")
@@ -95,6 +107,18 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate the book without rendering")
     c.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")
     c.set_defaults(func=cmd_check)
+
+    pv = sub.add_parser("preview", help="serve a live preview of one chapter")
+    pv.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")
+    pv.add_argument("--chapter", default=None, metavar="PATH_OR_SLUG",
+                    help="chapter file, slug or id to show first (the first chapter)")
+    pv.add_argument("--edition", default=None, help="language of the edition shown first")
+    pv.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    pv.add_argument("--port", type=int, default=8000,
+                    help="first port to try (8000; the next free one is used; 0: any)")
+    pv.add_argument("--open", action="store_true", help="open the page in a browser")
+    pv.add_argument("--pdf", action="store_true", help="also keep a single-chapter PDF")
+    pv.set_defaults(func=cmd_preview)
     return p
 
 

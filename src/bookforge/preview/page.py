@@ -1,0 +1,167 @@
+"""Preview stage, render: a `Snapshot` and a request (edition, document, view) -> the
+preview page's HTML: the whole book's navigation, the chapter as its edition renders it
+(or its two language versions side by side), the glossary data for tooltips and the
+diagnostics overlay."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from markupsafe import Markup
+
+from ..errors import Diagnostic
+from ..i18n import Localizer, roman
+from ..render import DocView, TermView, doc_view, glossary_view, render_template
+from ..render.markdown import RenderContext
+from ..transform import Document, EditionContent, Label
+from .engine import Snapshot
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    lang: str
+    doc_id: str
+    side_by_side: bool = False
+
+
+@dataclass(frozen=True)
+class NavItem:
+    doc_id: str
+    label: str
+    title: str
+    href: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    title: str
+    items: tuple[NavItem, ...]
+
+
+@dataclass(frozen=True)
+class Column:
+    lang: str
+    label: str  # the language's name, for the side-by-side heading
+    doc: DocView
+    kind: str
+
+
+def page_url(lang: str, doc_id: str, side_by_side: bool = False) -> str:
+    query = {"edition": lang, "doc": doc_id}
+    if side_by_side:
+        query["view"] = "side"
+    return "/?" + urlencode(query)
+
+
+def default_request(snapshot: Snapshot, lang: str | None, chapter: str | None) -> PageRequest:
+    """The document named by --chapter (a doc id, slug or path), else the first chapter."""
+    book = snapshot.book
+    if book is None:
+        return PageRequest(lang or "", chapter or "")
+    lang = lang if lang in book.config.languages else book.config.languages[0]
+    docs = [*book.front, *book.chapters()]
+    wanted = (chapter or "").strip().rstrip("/")
+    for c in docs:
+        paths = {v.rel_path for v in c.versions.values()}
+        names = {str(v.path) for v in c.versions.values()}
+        if wanted and (wanted in (c.doc_id, c.slug) or wanted in paths or wanted in names
+                       or any(p.endswith(wanted) for p in paths)):
+            for v in c.versions.values():  # a file path also picks its edition
+                if wanted in (v.rel_path, str(v.path)) or v.rel_path.endswith(wanted):
+                    lang = v.lang if v.lang in book.config.languages else lang
+            return PageRequest(lang, c.doc_id)
+    first = book.chapters()[0] if book.chapters() else (docs[0] if docs else None)
+    return PageRequest(lang, first.doc_id if first else "")
+
+
+def _context(content: EditionContent, lang: str) -> RenderContext:
+    def href_for(label: Label, doc: Document) -> str:
+        if label.doc_id == doc.doc_id:
+            return f"#{label.id}"
+        return f"{page_url(lang, label.doc_id)}#{label.id}"
+
+    return RenderContext(target="epub", loc=Localizer(lang), labels=content.labels,
+                         href_for=href_for, resource_url=lambda p: "/book/" + quote(p),
+                         allow_html=content.book.config.allow_html)
+
+
+def _nav(content: EditionContent, request: PageRequest, loc: Localizer) -> list[NavGroup]:
+    lang = content.lang
+
+    def item(d: Document, label: str) -> NavItem:
+        return NavItem(d.doc_id, label, d.source.title,
+                       page_url(lang, d.doc_id, request.side_by_side),
+                       d.doc_id == request.doc_id)
+
+    groups = [NavGroup("", tuple(item(d, "") for d in content.front()))]
+    for n, part in enumerate(content.book.parts, 1):
+        title = part.title.get(lang) or next(iter(part.title.values()))
+        items = tuple(item(d, str(d.number)) for d in content.chapters() if d.part is part)
+        groups.append(NavGroup(loc.gettext("Part") + " " + roman(n) + ". " + title, items))
+    return groups
+
+
+def _find(content: EditionContent, doc_id: str) -> Document | None:
+    return next((d for d in content.documents if d.doc_id == doc_id), None)
+
+
+def _column(snapshot: Snapshot, lang: str, doc_id: str, view_lang: str) -> Column | None:
+    content = snapshot.editions.get(lang)
+    doc = _find(content, doc_id) if content else None
+    if content is None or doc is None:
+        return None
+    view = doc_view(doc, _context(content, lang), lang)
+    return Column(lang, Localizer(view_lang).language_name(lang), view, doc.kind)
+
+
+def _terms(snapshot: Snapshot, lang: str) -> list[TermView]:
+    return glossary_view(snapshot.book, lang) if snapshot.book else []
+
+
+def glossary_json(terms: list[TermView]) -> Markup:
+    data = {t.anchor: {"term": t.term, "counterpart": t.counterpart,
+                       "lang": t.other_lang, "definition": t.definition} for t in terms}
+    text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    return Markup(text)
+
+
+def overlay_lines(diags: tuple[Diagnostic, ...]) -> list[str]:
+    return [d.format() for d in diags]
+
+
+def render_page(snapshot: Snapshot, request: PageRequest, pdf_href: str | None,
+                pdf_status: str) -> tuple[int, str]:
+    """(HTTP status, HTML) for a request; an unknown document is a 404 page."""
+    book = snapshot.book
+    lang = request.lang if book and request.lang in book.config.languages else (
+        book.config.languages[0] if book else "en")
+    loc = Localizer(lang)
+    content = snapshot.editions.get(lang)
+    status = 200
+    columns: list[Column] = []
+    side_langs: list[str] = []
+    if content is not None:
+        doc = _find(content, request.doc_id)
+        if doc is None:
+            status = 404
+        else:
+            side_langs = [x for x in book.config.languages if x in doc.chapter.versions] \
+                if book else []
+            langs = side_langs if request.side_by_side and len(side_langs) > 1 else [lang]
+            columns = [c for c in (_column(snapshot, x, doc.doc_id, lang) for x in langs) if c]
+    cfg = book.config if book else None
+    title = (cfg.title.get(lang) or next(iter(cfg.title.values()))) if cfg else "bookforge"
+    html = render_template(
+        "preview/page.html", loc, lang=lang, book_title=title, version=snapshot.version,
+        nav=_nav(content, request, loc) if content else [], columns=columns,
+        request=request, editions=[(x, Localizer(lang).language_name(x), page_url(
+            x, request.doc_id, request.side_by_side)) for x in (cfg.languages if cfg else ())],
+        single_href=page_url(lang, request.doc_id),
+        side_href=page_url(lang, request.doc_id, True) if len(side_langs) > 1 else "",
+        errors=overlay_lines(snapshot.errors), warnings=overlay_lines(snapshot.warnings),
+        glossary=_terms(snapshot, lang), glossary_data=glossary_json(_terms(snapshot, lang)),
+        pdf_href=pdf_href, pdf_status=pdf_status, not_found=status == 404)
+    return status, html

@@ -1,0 +1,139 @@
+"""The preview server at the HTTP level: what it serves and what it refuses (listings,
+`..` and encoded escapes, absolute paths, symlinks out of the book, foreign Host headers),
+the port fallback, and the incremental engine."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from bookforge.preview.engine import PreviewEngine
+from bookforge.preview.server import safe_file
+
+from .preview_support import preview_server
+
+
+def get(url: str, path: str, host: str | None = None) -> tuple[int, bytes, str]:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn.putrequest("GET", path, skip_host=True)
+    conn.putheader("Host", host or parts.netloc)
+    conn.endheaders()
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, body, resp.getheader("Content-Type") or ""
+
+
+REFUSED = [
+    "/book/../book.toml",
+    "/book/assets/../../../../etc/passwd",
+    "/book/%2e%2e/book.toml",
+    "/book/%2E%2E%2Fbook.toml",
+    "/book/..%2fbook.toml",
+    "/book/assets/%2e%2e%2f%2e%2e%2fbook.toml",
+    "/book/%252e%252e/book.toml",
+    "/book//etc/passwd",
+    "/book/%2Fetc%2Fpasswd",
+    "/book/assets%5c..%5c..%5cbook.toml",
+    "/styles/../pyproject.toml",
+    "/styles/%2e%2e/pyproject.toml",
+    "/_preview/../preview/server.py",
+    "/_preview/page.html",
+    "/book/book.toml",
+    "/book/glossary.csv",
+    "/book/parts/01-alpha/01-trust.en.md",
+    "/book/assets/",
+    "/book/assets",
+    "/book/",
+    "/pdf/",
+    "/etc/passwd",
+    "//etc/passwd",
+]
+
+
+@pytest.fixture
+def outside_links(minimal: Path, tmp_path: Path) -> Path:
+    """Symlinks from inside the book to an image and a folder outside it."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'>SECRET</svg>")
+    os.symlink(outside / "secret.svg", minimal / "assets" / "link.svg")
+    os.symlink(outside, minimal / "assets" / "outdir")
+    return minimal
+
+
+def test_serves_page_assets_and_refuses_everything_else(outside_links: Path) -> None:
+    with preview_server(outside_links) as server:
+        assert urlsplit(server.url).hostname == "127.0.0.1"
+        status, body, ctype = get(server.url, "/")
+        assert status == 200 and ctype.startswith("text/html")
+        assert b"Kepercayaan dan Modal Sosial" in body
+        status, body, ctype = get(server.url, "/book/assets/diagram.svg")
+        assert status == 200 and ctype == "image/svg+xml" and b"<svg" in body
+        assert get(server.url, "/_preview/preview.js")[0] == 200
+        assert get(server.url, "/styles/epub.css")[0] == 200
+        for path in [*REFUSED, "/book/assets/link.svg", "/book/assets/outdir/secret.svg"]:
+            status, body, _ = get(server.url, path)
+            assert status in (400, 403, 404), (path, status)
+            assert b"SECRET" not in body and b"[title]" not in body and b"root:" not in body
+            assert b"<a href" not in body, f"{path} looks like a listing"
+        status, _, _ = get(server.url, "/", host="evil.example:80")  # DNS rebinding
+        assert status == 421
+        assert get(server.url, "http://127.0.0.1/")[0] == 400  # absolute-form target
+
+
+def test_next_free_port_is_used(minimal: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        import subprocess
+        import sys
+
+        proc = subprocess.Popen([sys.executable, "-m", "bookforge", "preview", str(minimal),
+                                 "--port", str(port)], stdout=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+            assert m, line
+            assert int(m.group(1)) > port
+            assert get(m.group(0), "/")[0] == 200
+        finally:
+            proc.send_signal(2)
+            assert proc.wait(timeout=15) == 0
+
+
+@pytest.mark.parametrize("raw", ["../x.svg", "%2e%2e/x.svg", "a/%2e%2e/%2e%2e/x.svg",
+                                 "/etc/passwd", "C:/x.svg", "a//b.svg", "%252e%252e/x.svg"])
+def test_safe_file_refuses_escapes(tmp_path: Path, raw: str) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "x.svg").write_text("<svg/>")
+    assert safe_file(tmp_path / "a", raw) is None
+
+
+def test_engine_retransforms_only_the_saved_chapter(minimal: Path) -> None:
+    engine = PreviewEngine(minimal)
+    first = engine.refresh()
+    assert first.errors == () and len(first.rebuilt) == 6  # 3 documents x 2 editions
+    assert engine.refresh().rebuilt == ()
+    chapter = minimal / "parts/01-alpha/01-trust.en.md"
+    chapter.write_text(chapter.read_text().replace("tested every day", "tested at noon"))
+    snap = engine.refresh()
+    assert set(snap.rebuilt) == {"en:01-alpha-01-trust"}
+    doc = next(d for d in snap.editions["en"].documents if d.doc_id == "01-alpha-01-trust")
+    assert "tested at noon" in doc.source.body
+    labels = snap.editions["en"].labels
+    assert labels["fig-alpha-1"].number == "1.1"  # numbered within the whole book
+
+    chapter.write_text("---\ntitle: [\n---\n")
+    broken = engine.refresh()
+    assert broken.errors and broken.errors[0].path.endswith("01-trust.en.md")
+    assert broken.book is snap.book  # the last good book stays
