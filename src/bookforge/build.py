@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Diagnostic, error
-from .i18n import Localizer
+from .i18n import Localizer, check_catalogs
 from .load import load_book
 from .model import Book
 from .pdf import write_pdf
 from .render import common_values, render_epub, render_print
 from .transform import EditionContent, transform_edition
+from .versions import check_versions
 
 FORMATS = ("pdf", "epub")
 Progress = Callable[[str], None]
@@ -65,6 +66,7 @@ def check(book_dir: Path, progress: Progress = _noop) -> list[Diagnostic]:
     for lang in book.config.languages:
         progress(f"transform [{lang}]")
         diags += transform_edition(book, lang).diagnostics
+    diags += check_catalogs(book.config.languages, book.root) + check_versions(book)
     return sorted(set(diags))
 
 
@@ -122,7 +124,7 @@ def _epub(content: EditionContent, options: BuildOptions, progress: Progress) ->
     images = list(dict.fromkeys(i for d in content.documents for i in d.images))
     progress(f"package epub [{lang}]")
     target = output_path(book, lang, "epub", options.out_dir)
-    values = common_values(content, Localizer(lang))
+    values = common_values(content, Localizer(lang, book.root))
     result = write_epub(book, lang, pages, images, target, values)
     return Artifact(target, lang, "epub", target.stat().st_size,
                     time.perf_counter() - start, None)

@@ -87,7 +87,7 @@ def _nav(pages: list[EpubPage], lang: str, loc: Localizer, values: dict) -> str:
 
 def write_epub(book: Book, lang: str, pages: list[EpubPage], images: list[str],
                target: Path, values: dict) -> EpubResult:
-    loc = Localizer(lang)
+    loc = Localizer(lang, book.root)
     cfg = book.config
     eb = epub.EpubBook()
     eb.set_identifier(book_identifier(book, lang))

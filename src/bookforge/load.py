@@ -16,7 +16,7 @@ import yaml
 from .config import LANG_RE, PART_SCHEMA, load_config, read_toml, validate
 from .errors import ConfigError, Diagnostic, SourceError, error, warning
 from .glossary import load_glossary
-from .model import Author, Book, Chapter, Part, Source
+from .model import Author, Book, Chapter, Part, Source, Translation
 
 CHAPTER_RE = re.compile(r"^(?P<slug>\d{2}-[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2,3})\.md$")
 FRONT_RE = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2,3})\.md$")
@@ -24,6 +24,7 @@ FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(\n|\Z)", r
 
 CHAPTER_KEYS = {"title", "short_title", "authors", "abstract", "keywords", "translations"}
 AUTHOR_KEYS = {"name", "affiliation", "orcid", "email"}
+TRANSLATION_KEYS = {"title", "short_title", "abstract", "keywords"}
 
 
 def load_book(book_dir: Path) -> tuple[Book, list[Diagnostic]]:
@@ -146,6 +147,8 @@ def read_source(path: Path, book_dir: Path, lang: str, kind: str,
         return None
     before = len(diags)
     check_meta(meta, rel, raw, kind, diags)
+    if "translations" in meta:
+        check_translations(meta["translations"], lang, rel, raw, diags)
     if len(diags) > before and any(d.is_error for d in diags[before:]):
         return None
     return Source(
@@ -154,7 +157,44 @@ def read_source(path: Path, book_dir: Path, lang: str, kind: str,
         authors=tuple(_author(a) for a in meta.get("authors") or ()),
         abstract=" ".join((meta.get("abstract") or "").split()),
         keywords=tuple(str(k).strip() for k in meta.get("keywords") or ()),
+        translations={str(code): _translation(str(code), t)
+                      for code, t in (meta.get("translations") or {}).items()},
     )
+
+
+def _translation(lang: str, t: Mapping[str, Any]) -> Translation:
+    return Translation(lang=lang, title=t["title"].strip(),
+                       short_title=(t.get("short_title") or "").strip(),
+                       abstract=" ".join((t.get("abstract") or "").split()),
+                       keywords=tuple(str(k).strip() for k in t.get("keywords") or ()))
+
+
+def check_translations(value: Any, lang: str, rel: str, raw: str,
+                       diags: list[Diagnostic]) -> None:
+    """`translations: {<lang>: {title, short_title?, abstract?, keywords?}}`."""
+    line = _meta_line(raw, "translations")
+
+    def bad(message: str) -> None:
+        diags.append(error(rel, line, "front-matter-translations", message))
+
+    if not isinstance(value, dict):
+        return bad("'translations' must map language codes to {title, abstract, keywords}")
+    for code, t in value.items():
+        if not isinstance(code, str) or not LANG_RE.match(code) or code == lang:
+            bad(f"'translations' key '{code}' must be a language code other than '{lang}'")
+        elif not isinstance(t, dict):
+            bad(f"'translations.{code}' must be a mapping with title, abstract, keywords")
+        elif set(t) - TRANSLATION_KEYS:
+            bad(f"'translations.{code}' has unknown keys: "
+                f"{', '.join(sorted(map(str, set(t) - TRANSLATION_KEYS)))} "
+                f"(known: {', '.join(sorted(TRANSLATION_KEYS))})")
+        elif not isinstance(t.get("title"), str) or not t["title"].strip():
+            bad(f"'translations.{code}.title' is required and must be a string")
+        elif any(k in t and not isinstance(t[k], str) for k in ("short_title", "abstract")):
+            bad(f"'translations.{code}' short_title and abstract must be strings")
+        elif "keywords" in t and not (isinstance(t["keywords"], list)
+                                      and all(isinstance(k, str) for k in t["keywords"])):
+            bad(f"'translations.{code}.keywords' must be a list of strings")
 
 
 def _meta_line(raw: str, key: str) -> int:

@@ -56,6 +56,18 @@ class BookConfig:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """A chapter's title, abstract and keywords in a language it was not written in
+    (front matter `translations: {en: {title, abstract, keywords}}`)."""
+
+    lang: str
+    title: str
+    short_title: str = ""
+    abstract: str = ""
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Source:
     """One language version of a chapter or front-matter text, as read from disk."""
 
@@ -69,10 +81,15 @@ class Source:
     authors: tuple[Author, ...] = ()
     abstract: str = ""
     keywords: tuple[str, ...] = ()
+    translations: Mapping[str, Translation] = field(default_factory=dict)
 
     @property
     def running_title(self) -> str:
         return self.short_title or self.title
+
+    def own_text(self) -> Translation:
+        return Translation(self.lang, self.title, self.short_title, self.abstract,
+                           self.keywords)
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,21 @@ class Chapter:
         if lang in self.versions:
             return self.versions[lang]
         return next(iter(self.versions.values()))
+
+    def text_in(self, lang: str) -> Translation | None:
+        """Title, abstract and keywords in `lang`: from the `lang` version, else from a
+        `translations` entry of another version; None when the chapter has neither."""
+        if lang in self.versions:
+            return self.versions[lang].own_text()
+        return next((s.translations[lang] for s in self.versions.values()
+                     if lang in s.translations), None)
+
+    def text_languages(self) -> tuple[str, ...]:
+        """Every language the chapter's title and abstract exist in."""
+        langs = list(self.versions)
+        for s in self.versions.values():
+            langs += list(s.translations)
+        return tuple(dict.fromkeys(langs))
 
     @property
     def doc_id(self) -> str:

@@ -4,7 +4,6 @@ Jinja2 with gettext; view models are built here so templates stay logic-free."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -13,7 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
-from ..i18n import Localizer, roman
+from ..i18n import Localizer, roman, sort_key
 from ..model import Author, Book
 from ..parse import parse_inline
 from ..transform.model import Document, EditionContent, Label
@@ -38,11 +37,15 @@ def render_template(name: str, loc: Localizer, **values: object) -> str:
     return template.render(_=loc.gettext, gettext=loc.gettext, ngettext=loc.ngettext, **values)
 
 
-def sort_key(text: str) -> tuple[str, str]:
-    """Case- and accent-insensitive key: letters first by base letter, then the original."""
-    base = "".join(c for c in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(c)).casefold()
-    return base, text
+@dataclass(frozen=True)
+class AbstractView:
+    """One language's abstract and keywords on a chapter opener; `heading` is a label in
+    the edition's language, `lang` the language of the abstract's text."""
+
+    lang: str
+    heading: str
+    abstract: Markup
+    keywords: str
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class DocView:
     keywords: str = ""
     original_note: str = ""
     sections: tuple = ()
+    title_lang: str = ""
+    abstracts: tuple[AbstractView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,14 +91,35 @@ def doc_view(doc: Document, ctx: RenderContext, lang: str) -> DocView:
     if src.lang != lang:
         note = loc.gettext("This chapter was written in {language}.").format(
             language=loc.language_name(src.lang))
+    own = doc.chapter.text_in(lang) or src.own_text()
     return DocView(
-        id=doc.doc_id, lang=src.lang, title=src.title, running_title=src.running_title,
+        id=doc.doc_id, lang=src.lang, title=own.title, title_lang=own.lang,
+        running_title=own.short_title or own.title,
+        abstracts=abstract_views(doc, loc, lang),
         authors=src.authors, author_names=loc.join([a.name for a in src.authors]),
         body=Markup(render_body(doc, ctx)), number=doc.number,
         abstract=Markup(parse_inline(src.abstract)) if src.abstract else Markup(""),
         keywords=", ".join(src.keywords), original_note=note,
         sections=tuple(doc.sections),
     )
+
+
+def abstract_views(doc: Document, loc: Localizer, lang: str) -> tuple[AbstractView, ...]:
+    """The abstract in the edition's language first (or the original's when there is no
+    translation), then in every other language the chapter has it in."""
+    chapter = doc.chapter
+    first = lang if chapter.text_in(lang) else doc.source.lang
+    views = []
+    for code in dict.fromkeys((first, *chapter.text_languages())):
+        text = chapter.text_in(code)
+        if text is None or not (text.abstract or text.keywords):
+            continue
+        heading = loc.gettext("Abstract") if code == lang else loc.gettext(
+            "Abstract in {language}").format(language=loc.language_name(code))
+        views.append(AbstractView(lang=code, heading=heading,
+                                  abstract=Markup(parse_inline(text.abstract)),
+                                  keywords=", ".join(text.keywords)))
+    return tuple(views)
 
 
 def glossary_view(book: Book, lang: str) -> list[TermView]:
@@ -104,7 +130,7 @@ def glossary_view(book: Book, lang: str) -> list[TermView]:
         terms.append(TermView(anchor=t.anchor, term=form, counterpart=t.forms.get(other, ""),
                               other_lang=other, definition=t.definitions.get(lang)
                               or t.definitions["en"]))
-    return sorted(terms, key=lambda v: sort_key(v.term))
+    return sorted(terms, key=lambda v: sort_key(v.term, lang))
 
 
 def common_values(content: EditionContent, loc: Localizer) -> dict[str, object]:
@@ -112,15 +138,15 @@ def common_values(content: EditionContent, loc: Localizer) -> dict[str, object]:
     cfg = book.config
     lang = content.lang
     keywords = sorted({k for d in content.chapters() for k in d.source.keywords
-                       if d.source.lang == lang}, key=sort_key)
+                       if d.source.lang == lang}, key=lambda k: sort_key(k, lang))
     return dict(
         lang=lang, book=cfg, version=__version__,
         title=cfg.title.get(lang) or cfg.title.get("en") or next(iter(cfg.title.values())),
         subtitle=cfg.subtitle.get(lang, ""),
         editor_names=loc.join([e.name for e in cfg.editors]),
-        date_iso=cfg.date.isoformat(), date_long=loc.date(cfg.date, "long"),
+        date_iso=cfg.date.isoformat(), date_long=loc.date(cfg.date, "full"),
         year=cfg.date.year, colophon=cfg.colophon.get(lang, ""),
-        edition_name=loc.language_name(lang), keywords=", ".join(keywords),
+        edition_name=loc.language_title(lang), keywords=", ".join(keywords),
     )
 
 
@@ -138,7 +164,7 @@ def _views(content: EditionContent, ctx: RenderContext) -> tuple[list[DocView], 
 
 def render_print(content: EditionContent, resource_url=None) -> str:  # type: ignore[no-untyped-def]
     """The whole edition as one HTML document for WeasyPrint."""
-    loc = Localizer(content.lang)
+    loc = Localizer(content.lang, content.book.root)
     ctx = RenderContext(
         target="print", loc=loc, labels=content.labels,
         href_for=lambda label, doc: f"#{label.id}",
@@ -180,7 +206,7 @@ def epub_file_name(doc_id: str) -> str:
 def render_epub(content: EditionContent, resource_url=None) -> list[EpubPage]:  # type: ignore[no-untyped-def]
     """One XHTML document per front-matter text, part opener and chapter, plus the
     title, copyright and glossary pages."""
-    loc = Localizer(content.lang)
+    loc = Localizer(content.lang, content.book.root)
     lang = content.lang
 
     def href_for(label: Label, doc: Document) -> str:
