@@ -18,6 +18,7 @@ from .load import load_book
 from .model import Book
 from .pdf import write_pdf
 from .render import common_values, render_epub, render_print
+from .termcheck import terminology_report
 from .transform import EditionContent, transform_edition
 from .versions import check_versions
 
@@ -63,9 +64,12 @@ def check(book_dir: Path, progress: Progress = _noop) -> list[Diagnostic]:
     """Validate everything a build would use, without rendering. Raises on fatal errors."""
     progress("load")
     book, diags = load_book(book_dir)
+    contents = {}
     for lang in book.config.languages:
         progress(f"transform [{lang}]")
-        diags += transform_edition(book, lang).diagnostics
+        contents[lang] = transform_edition(book, lang)
+        diags += contents[lang].diagnostics
+    diags += terminology_report(book, contents)
     diags += check_catalogs(book.config.languages, book.root) + check_versions(book)
     return sorted(set(diags))
 
@@ -108,7 +112,8 @@ def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
     progress(f"layout pdf [{lang}]")
     target = output_path(book, lang, "pdf", options.out_dir)
     result = write_pdf(html, book.root, target, book.config.trim, tagged=options.tagged,
-                       variant=options.pdf_variant, print_ready=options.print_ready)
+                       variant=options.pdf_variant, print_ready=options.print_ready,
+                       relayout=lambda pages: render_print(content, anchor_pages=pages))
     diags += result.diagnostics
     return Artifact(target, lang, "pdf", target.stat().st_size,
                     time.perf_counter() - start, result.pages)

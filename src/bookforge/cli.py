@@ -85,6 +85,21 @@ def cmd_preview(args: argparse.Namespace) -> int:
                                 pdf=args.pdf))
 
 
+def cmd_glossary_export(args: argparse.Namespace) -> int:
+    from .glossary_export import export_glossary
+
+    try:
+        data = export_glossary(Path(args.book_dir), args.format)
+    except BookforgeError as exc:
+        _print_diagnostics(exc.diagnostics)
+        return 1
+    if args.out:
+        Path(args.out).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bookforge",
                                 description="Compile a bilingual book folder to PDF and EPUB.")
@@ -107,6 +122,14 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate the book without rendering")
     c.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")
     c.set_defaults(func=cmd_check)
+
+    g = sub.add_parser("glossary", help="glossary tools").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    ge = g.add_parser("export", help="write the glossary as TBX-Basic or CSV")
+    ge.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")
+    ge.add_argument("--format", default="tbx", choices=["tbx", "csv"])
+    ge.add_argument("--out", default=None, metavar="FILE", help="output file (stdout)")
+    ge.set_defaults(func=cmd_glossary_export)
 
     pv = sub.add_parser("preview", help="serve a live preview of one chapter")
     pv.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")

@@ -71,16 +71,16 @@ def _nav(pages: list[EpubPage], lang: str, loc: Localizer, values: dict) -> str:
             toc.append(entry)
         elif p.kind == "chapter" and current_part is not None:
             current_part["children"].append(entry)
-        elif p.kind in ("front", "glossary"):
-            current_part = None if p.kind == "glossary" else current_part
+        elif p.kind in ("front", "glossary", "index"):
+            current_part = None if p.kind in ("glossary", "index") else current_part
             toc.append(entry)
     first_body = next((p for p in pages if p.kind in ("part", "chapter")), pages[0])
     landmarks = [{"type": "toc", "href": "nav.xhtml#toc", "title": loc.gettext("Contents")},
                  {"type": "bodymatter", "href": first_body.file_name,
                   "title": loc.gettext("Start of content")}]
     for p in pages:
-        if p.kind == "glossary":
-            landmarks.append({"type": "glossary", "href": p.file_name, "title": p.title})
+        if p.kind in ("glossary", "index"):
+            landmarks.append({"type": p.kind, "href": p.file_name, "title": p.title})
     return render_template("epub/nav.xhtml", loc, page_title=loc.gettext("Contents"),
                            page_lang=lang, toc=toc, landmarks=landmarks, **values)
 
@@ -121,7 +121,7 @@ def write_epub(book: Book, lang: str, pages: list[EpubPage], images: list[str],
     ncx = epub.EpubNcx()
     eb.add_item(ncx)
     eb.toc = tuple(epub.Link(p.file_name, p.title, f"toc-{p.doc_id}")
-                   for p in pages if p.kind in ("front", "part", "chapter", "glossary"))
+                   for p in pages if p.kind in ("front", "part", "chapter", "glossary", "index"))
     eb.spine = [items[0], nav, *items[1:]]
     try:
         with atomic_path(target) as tmp:

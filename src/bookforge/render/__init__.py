@@ -4,7 +4,7 @@ Jinja2 with gettext; view models are built here so templates stay logic-free."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -17,6 +17,7 @@ from ..model import Author, Book
 from ..parse import parse_inline
 from ..transform.model import Document, EditionContent, Label
 from .frontmatter import CipView, cip_view
+from .backmatter import epub_chapter_label, glossary_groups, index_groups
 from .markdown import RenderContext, render_body
 
 
@@ -162,8 +163,10 @@ def _views(content: EditionContent, ctx: RenderContext) -> tuple[list[DocView], 
     return front, parts
 
 
-def render_print(content: EditionContent, resource_url=None) -> str:  # type: ignore[no-untyped-def]
-    """The whole edition as one HTML document for WeasyPrint."""
+def render_print(content: EditionContent, resource_url=None,  # type: ignore[no-untyped-def]
+                 anchor_pages: Mapping[str, int] | None = None) -> str:
+    """The whole edition as one HTML document for WeasyPrint. `anchor_pages` (anchor id ->
+    page index, from a first layout) lets the index merge page ranges."""
     loc = Localizer(content.lang, content.book.root)
     ctx = RenderContext(
         target="print", loc=loc, labels=content.labels,
@@ -174,7 +177,8 @@ def render_print(content: EditionContent, resource_url=None) -> str:  # type: ig
     front, parts = _views(content, ctx)
     return render_template(
         "print/book.html", loc, front=front, parts=parts,
-        glossary=glossary_view(content.book, content.lang),
+        glossary=glossary_groups(content, epub=False),
+        index=index_groups(content, anchor_pages),
         isbn=content.book.config.isbn_for(content.lang, "pdf"),
         cip=print_cip(content, loc, parts),
         **common_values(content, loc))
@@ -219,7 +223,7 @@ def render_epub(content: EditionContent, resource_url=None) -> list[EpubPage]:  
                         allow_html=content.book.config.allow_html)
     values = common_values(content, loc)
     front, parts = _views(content, ctx)
-    glossary = glossary_view(content.book, lang)
+    glossary = glossary_groups(content, epub=True)
     pages: list[EpubPage] = []
 
     def page(kind: str, doc_id: str, title: str, page_lang: str, template: str,
@@ -242,4 +246,7 @@ def render_epub(content: EditionContent, resource_url=None) -> list[EpubPage]:  
     if glossary:
         page("glossary", "glossary", loc.gettext("Glossary"), lang, "glossary.xhtml",
              glossary=glossary)
+        index = index_groups(content, None, epub_chapter_label(loc))
+        if index:
+            page("index", "index", loc.gettext("Index"), lang, "index.xhtml", index=index)
     return pages

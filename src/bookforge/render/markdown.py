@@ -110,6 +110,23 @@ class DocRenderer:
     def r_span_open(self, tokens: Sequence[Token], i: int) -> str:
         return f"<span{_attrs(tokens[i])}>"
 
+    def r_term_open(self, tokens: Sequence[Token], i: int) -> str:
+        """A glossary term (transform/glossary.py): a link to its entry, with an id."""
+        meta = tokens[i].meta
+        page = "glossary.xhtml" if self.ctx.epub else ""
+        role = ' role="doc-glossref"' if self.ctx.epub else ""
+        return (f'<a class="term" id="{meta["use_id"]}" href="{page}#{meta["anchor"]}"'
+                f"{role}>")
+
+    def r_term_close(self, tokens: Sequence[Token], i: int) -> str:
+        meta = tokens[i].meta
+        if not meta.get("gloss"):
+            return "</a>"
+        lang = meta["gloss_lang"]
+        xml_lang = f' xml:lang="{lang}"' if self.ctx.epub else ""
+        return (f'</a><span class="gloss"> (<i lang="{lang}"{xml_lang}>'
+                f'{escapeHtml(meta["gloss"])}</i>)</span>')
+
     # -- blocks --------------------------------------------------------------------------
     def render(self) -> str:
         tokens = self.doc.tokens

@@ -2,7 +2,8 @@
 
 Parses every document the edition prints, then runs the token transforms in this order:
 structure (ids, figures, tables, footnotes, sections) -> resources (images) ->
-cross-references (which need every label of the book). Returns new values; the `Book`
+glossary terms (first-use glosses, per chapter or per volume) -> cross-references
+(which need every label of the book). Returns new values; the `Book`
 is never modified.
 """
 
@@ -11,12 +12,13 @@ from __future__ import annotations
 from ..errors import Diagnostic
 from ..model import Book, Chapter, Part
 from ..parse import parse_source
-from .model import Document, EditionContent, Label
+from .glossary import apply_glossary
+from .model import Document, EditionContent, Label, TermUse
 from .resources import resolve_images
 from .structure import structure
 from .xref import resolve_xrefs
 
-__all__ = ["Document", "EditionContent", "Label", "transform_edition"]
+__all__ = ["Document", "EditionContent", "Label", "TermUse", "transform_edition"]
 
 
 def transform_edition(book: Book, lang: str) -> EditionContent:
@@ -44,6 +46,7 @@ def transform_edition(book: Book, lang: str) -> EditionContent:
         for chapter in part.chapters:
             number += 1
             add(chapter, part, number)
+    apply_glossary(docs, book.glossary, book.config.gloss, diags)
     for doc in docs:
         resolve_xrefs(doc, labels, diags)
     return EditionContent(lang=lang, book=book, documents=tuple(docs), labels=labels,

@@ -32,6 +32,17 @@ class Section:
     title: str  # plain text
 
 
+@dataclass(frozen=True)
+class TermUse:
+    """One use of a glossary term in a document: `id` is the anchor the index links to."""
+
+    key: str
+    id: str
+    doc_id: str
+    line: int
+    glossed: bool = False  # the first use that got "(*counterpart*)" added
+
+
 @dataclass
 class Document:
     """One front-matter text or chapter of an edition, with its transformed tokens."""
@@ -46,6 +57,7 @@ class Document:
     footnotes: dict[int, list[Token]] = field(default_factory=dict)
     footnote_numbers: dict[int, int] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)  # book-relative paths used
+    term_uses: list[TermUse] = field(default_factory=list)  # glossary terms, reading order
 
     @property
     def source(self) -> Source:

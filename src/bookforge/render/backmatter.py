@@ -1,0 +1,196 @@
+"""Back matter views: the term uses of an `EditionContent` -> the glossary (sorted,
+grouped by initial letter, with the chapters that use each term) and the index (every use,
+with page ranges once the PDF layout has told us where each use landed)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from ..i18n import Localizer, sort_key
+from ..model import Term
+from ..transform.model import Document, EditionContent, TermUse
+
+GLOSSARY_FILE = "glossary.xhtml"
+
+
+def term_sort_key(text: str, lang: str) -> tuple:
+    """The one collation used for the glossary and the index of the `lang` edition."""
+    return sort_key(text, lang)
+
+
+def initial(text: str) -> str:
+    """The group letter of a term: its first letter without accents, upper-case."""
+    base = "".join(c for c in unicodedata.normalize("NFKD", text.strip())
+                   if not unicodedata.combining(c))
+    first = base[:1].upper()
+    return first if first.isalpha() else "#"
+
+
+@dataclass(frozen=True)
+class ChapterRef:
+    label: str  # the chapter number, or the title of a front-matter text
+    title: str
+    href: str
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    anchor: str
+    term: str
+    counterpart: str
+    other_lang: str
+    definition: str
+    chapters: tuple[ChapterRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class Locator:
+    """A page (or page range) of the print index, or one use in the EPUB index."""
+
+    href: str
+    end_href: str = ""  # set for a range "12–14"
+    label: str = ""  # EPUB: the text of the link
+    front: bool = False  # print: a front-matter page, numbered in roman numerals
+
+
+@dataclass(frozen=True)
+class LocatorGroup:
+    """The uses of a term in one chapter (EPUB) or the whole book (print)."""
+
+    label: str
+    locators: tuple[Locator, ...]
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    anchor: str
+    term: str
+    groups: tuple[LocatorGroup, ...]
+
+
+@dataclass(frozen=True)
+class LetterGroup:
+    letter: str
+    entries: tuple  # of GlossaryEntry or IndexEntry
+
+
+def _group(entries: Sequence, lang: str) -> list[LetterGroup]:
+    ordered = sorted(entries, key=lambda e: term_sort_key(e.term, lang))
+    groups: list[LetterGroup] = []
+    for entry in ordered:
+        letter = initial(entry.term)
+        if groups and groups[-1].letter == letter:
+            groups[-1] = LetterGroup(letter, (*groups[-1].entries, entry))
+        else:
+            groups.append(LetterGroup(letter, (entry,)))
+    return groups
+
+
+def _form(term: Term, lang: str) -> str:
+    return term.forms.get(lang) or term.forms["en"]
+
+
+def _chapter_ref(doc: Document, href: str) -> ChapterRef:
+    label = str(doc.number) if doc.number is not None else doc.source.running_title
+    return ChapterRef(label=label, title=doc.source.title, href=href)
+
+
+def glossary_groups(content: EditionContent, epub: bool) -> list[LetterGroup]:
+    """Every glossary row in the edition's language, with the chapters that use it."""
+    lang = content.lang
+    other = "en" if lang != "en" else "id"
+    users: dict[str, list[Document]] = {}
+    for doc in content.documents:
+        for key in dict.fromkeys(u.key for u in doc.term_uses):
+            users.setdefault(key, []).append(doc)
+    entries = []
+    for t in content.book.glossary.terms:
+        refs = tuple(_chapter_ref(d, f"{d.doc_id}.xhtml" if epub else f"#{d.doc_id}")
+                     for d in users.get(t.key, []))
+        entries.append(GlossaryEntry(
+            anchor=t.anchor, term=_form(t, lang), counterpart=t.forms.get(other, ""),
+            other_lang=other, definition=t.definitions.get(lang) or t.definitions["en"],
+            chapters=refs))
+    return _group(entries, lang)
+
+
+def _uses_by_key(content: EditionContent) -> dict[str, list[TermUse]]:
+    out: dict[str, list[TermUse]] = {}
+    for doc in content.documents:
+        for use in doc.term_uses:
+            out.setdefault(use.key, []).append(use)
+    return out
+
+
+def page_ranges(uses: Sequence[TermUse], pages: Mapping[str, int],
+                front: frozenset[str] = frozenset()) -> tuple[Locator, ...]:
+    """Uses -> one locator per page, consecutive pages merged into ranges ("12–14").
+    `front` names the documents with roman page numbers; a range never crosses into the
+    body. Without page numbers (before the first layout) every use is its own locator."""
+    known = sorted((pages[u.id], u.id) for u in uses if u.id in pages)
+    if not known:
+        return tuple(Locator(href=f"#{u.id}", front=u.doc_id in front) for u in uses)
+    first_on_page: dict[int, TermUse] = {}
+    by_id = {u.id: u for u in uses}
+    for page, ident in known:
+        first_on_page.setdefault(page, by_id[ident])
+    ordered = sorted(first_on_page)
+    out: list[Locator] = []
+    start = prev = ordered[0]
+    for page in [*ordered[1:], None]:
+        if (page is not None and page == prev + 1
+                and (first_on_page[page].doc_id in front) == (first_on_page[prev].doc_id in front)):
+            prev = page
+            continue
+        first = first_on_page[start]
+        end = f"#{first_on_page[prev].id}" if prev != start else ""
+        out.append(Locator(href=f"#{first.id}", end_href=end, front=first.doc_id in front))
+        if page is not None:
+            start = prev = page
+    return tuple(out)
+
+
+def index_groups(content: EditionContent, pages: Mapping[str, int] | None,
+                 chapter_label: Callable[[Document], str] | None = None) -> list[LetterGroup]:
+    """The index. Print (`chapter_label` None): one group of page locators per term.
+    EPUB: a group per chapter, each use a link labelled 1, 2, 3 ..."""
+    lang = content.lang
+    uses = _uses_by_key(content)
+    docs = {d.doc_id: d for d in content.documents}
+    front = frozenset(d.doc_id for d in content.front())
+    entries = []
+    for t in content.book.glossary.terms:
+        found = uses.get(t.key, [])
+        if not found:
+            continue
+        if chapter_label is None:
+            groups = (LocatorGroup("", page_ranges(found, pages or {}, front)),)
+        else:
+            groups = _epub_groups(found, docs, chapter_label)
+        entries.append(IndexEntry(anchor=t.anchor, term=_form(t, lang), groups=groups))
+    return _group(entries, lang)
+
+
+def _epub_groups(uses: Sequence[TermUse], docs: Mapping[str, Document],
+                 chapter_label: Callable[[Document], str]) -> tuple[LocatorGroup, ...]:
+    by_doc: dict[str, list[TermUse]] = {}
+    for use in uses:
+        by_doc.setdefault(use.doc_id, []).append(use)
+    return tuple(
+        LocatorGroup(chapter_label(docs[doc_id]),
+                     tuple(Locator(href=f"{doc_id}.xhtml#{u.id}", label=str(n))
+                           for n, u in enumerate(doc_uses, 1)))
+        for doc_id, doc_uses in by_doc.items())
+
+
+def epub_chapter_label(loc: Localizer) -> Callable[[Document], str]:
+    """How the EPUB index names the chapter of a group of uses: "Bab 3", or a front title."""
+
+    def label(doc: Document) -> str:
+        if doc.number is None:
+            return doc.source.running_title
+        return loc.gettext("Chapter") + " " + str(doc.number)
+
+    return label
