@@ -1,6 +1,6 @@
 """The preview server at the HTTP level: what it serves and what it refuses (listings,
 `..` and encoded escapes, absolute paths, symlinks out of the book, foreign Host headers),
-the port fallback, and the incremental engine."""
+and the port fallback."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bookforge.preview.engine import PreviewEngine
 from bookforge.preview.server import safe_file
 
 from .preview_support import preview_server
@@ -117,23 +116,3 @@ def test_safe_file_refuses_escapes(tmp_path: Path, raw: str) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "x.svg").write_text("<svg/>")
     assert safe_file(tmp_path / "a", raw) is None
-
-
-def test_engine_retransforms_only_the_saved_chapter(minimal: Path) -> None:
-    engine = PreviewEngine(minimal)
-    first = engine.refresh()
-    assert first.errors == () and len(first.rebuilt) == 6  # 3 documents x 2 editions
-    assert engine.refresh().rebuilt == ()
-    chapter = minimal / "parts/01-alpha/01-trust.en.md"
-    chapter.write_text(chapter.read_text().replace("tested every day", "tested at noon"))
-    snap = engine.refresh()
-    assert set(snap.rebuilt) == {"en:01-alpha-01-trust"}
-    doc = next(d for d in snap.editions["en"].documents if d.doc_id == "01-alpha-01-trust")
-    assert "tested at noon" in doc.source.body
-    labels = snap.editions["en"].labels
-    assert labels["fig-alpha-1"].number == "1.1"  # numbered within the whole book
-
-    chapter.write_text("---\ntitle: [\n---\n")
-    broken = engine.refresh()
-    assert broken.errors and broken.errors[0].path.endswith("01-trust.en.md")
-    assert broken.book is snap.book  # the last good book stays

@@ -113,7 +113,7 @@ class Preview:
         self.hub.publish(self.version())
 
     def rebuild(self, changed: set[Path]) -> None:
-        snapshot = self.engine.refresh()
+        snapshot = self.engine.refresh(changed)
         if self.pdf:
             self.pdf.changed(snapshot, changed)
         self.publish()
