@@ -38,7 +38,12 @@ book: syscheck fonts $(STAMP)
 check: $(STAMP)
 	$(BIN)/bookforge check $(BOOK)
 
-test: syscheck syscheck-test $(STAMP)
+# axe-core for the browser accessibility tests, installed into a git-ignored folder.
+AXE := .tools/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --prefix .tools/axe --no-save --no-audit --no-fund axe-core@4
+
+test: syscheck syscheck-test $(STAMP) $(AXE)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -17,6 +17,8 @@ NEEDS = {
         ("program", "pdffonts", "poppler-utils"),
         ("program", "qpdf", "qpdf"),
         ("program", "pandoc", "pandoc"),
+        ("program", "chromium", "chromium"),
+        ("program", "npm", "npm"),
     ],
 }
 

@@ -100,6 +100,31 @@ def cmd_glossary_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .publish import PublishOptions, publish
+
+    options = PublishOptions(build_dir=Path(args.build_dir),
+                             out_dir=Path(args.out) if args.out else None,
+                             base_url=args.base_url)
+    start = time.perf_counter()
+
+    def progress(stage: str) -> None:
+        if not args.quiet:
+            print(f"[{time.perf_counter() - start:6.1f}s] {stage}", file=sys.stderr)
+
+    try:
+        result = publish(Path(args.book_dir), options, progress)
+    except BookforgeError as exc:
+        _print_diagnostics(exc.diagnostics)
+        print(f"publish failed: {_summary_line(exc.diagnostics)}", file=sys.stderr)
+        return 1
+    _print_diagnostics(result.diagnostics)
+    if result.ok:
+        print(f"wrote {result.site_dir}/ ({len(result.files)} files; rebuilt editions: "
+              f"{', '.join(result.rebuilt) or 'none'})")
+    return 0 if result.ok else 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bookforge",
                                 description="Compile a bilingual book folder to PDF and EPUB.")
@@ -142,6 +167,16 @@ def parser() -> argparse.ArgumentParser:
     pv.add_argument("--open", action="store_true", help="open the page in a browser")
     pv.add_argument("--pdf", action="store_true", help="also keep a single-chapter PDF")
     pv.set_defaults(func=cmd_preview)
+
+    pub = sub.add_parser("publish", help="build, then write the download site, OPDS and records")
+    pub.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")
+    pub.add_argument("--out", default=None, metavar="DIR", help="site folder (build/site/)")
+    pub.add_argument("--build-dir", default="build", metavar="DIR",
+                     help="where editions are built or reused (build/)")
+    pub.add_argument("--base-url", default=None, metavar="URL",
+                     help="make every link absolute, e.g. https://example.org/book/")
+    pub.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    pub.set_defaults(func=cmd_publish)
     return p
 
 

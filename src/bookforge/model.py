@@ -47,6 +47,7 @@ class BookConfig:
     editors: tuple[Author, ...]
     licence: Licence
     colophon: Mapping[str, str] = field(default_factory=dict)
+    abstract: Mapping[str, str] = field(default_factory=dict)  # of the volume, optional
     isbn: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     allow_html: bool = False
     gloss: str = "first-per-chapter"

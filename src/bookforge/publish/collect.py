@@ -1,0 +1,323 @@
+"""Stage 7a, publish/collect: a loaded `Book` and its built PDF/EPUB files -> `Volume`.
+
+`Volume` is the plain metadata every publish writer (site, OPDS, catalogue records) reads:
+the editions, each file with its size, pages, format version and SHA-256, the chapters with
+their page ranges in each edition's PDF (read from the PDF outline with pypdf).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import pypdf
+from lxml import etree
+
+from ..i18n import Localizer
+from ..model import Author, Book, BookConfig, Chapter
+
+MEDIA_TYPES = {"pdf": "application/pdf", "epub": "application/epub+zip"}
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".svg": "image/svg+xml", ".webp": "image/webp", ".gif": "image/gif"}
+# ISO 639-2/B codes used by MARC 21 and ONIX, for the BCP 47 primary subtags we expect.
+ISO639_2 = {"id": "ind", "en": "eng", "ms": "may", "vi": "vie", "th": "tha", "tl": "tgl",
+            "fil": "fil", "km": "khm", "lo": "lao", "my": "bur", "zh": "chi", "ar": "ara",
+            "fr": "fre", "de": "ger", "nl": "dut", "ja": "jpn", "ko": "kor", "es": "spa",
+            "pt": "por"}
+OPF_NS = {"c": "urn:oasis:names:tc:opendocument:xmlns:container",
+          "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
+
+
+@dataclass(frozen=True)
+class Accessibility:
+    """What bookforge's output of one format provides, in schema.org and ONIX terms."""
+
+    features: tuple[str, ...]  # schema.org accessibilityFeature
+    onix: tuple[str, ...]  # ONIX codelist 196 codes
+    access_modes: tuple[str, ...] = ("textual", "visual")
+    hazards: tuple[str, ...] = ("none",)
+
+
+# Claims follow from how bookforge writes each format: EPUB navigation document, one
+# reading order, alt text required on figures, xml:lang on every document; tagged PDF
+# with bookmarks and /Lang.
+ACCESSIBILITY = {
+    "epub": Accessibility(
+        features=("tableOfContents", "structuralNavigation", "readingOrder",
+                  "alternativeText", "displayTransformability"),
+        onix=("10", "11", "13", "14", "22", "29", "36")),
+    "pdf": Accessibility(
+        features=("tableOfContents", "structuralNavigation", "readingOrder",
+                  "alternativeText", "taggedPDF"),
+        onix=("11", "13", "14", "22")),
+}
+
+
+def accessibility_summary(fmt: str, loc: Localizer) -> str:
+    if fmt == "epub":
+        return loc.gettext("Navigable table of contents, one logical reading order, text "
+                           "alternatives for images, the language marked on every document, "
+                           "and text the reader can resize and restyle.")
+    return loc.gettext("Tagged PDF with bookmarks, one logical reading order, text "
+                       "alternatives for images and the document language set.")
+
+
+def iso639_2(lang: str) -> str:
+    primary = lang.split("-")[0].lower()
+    return ISO639_2.get(primary, primary if len(primary) == 3 else "und")
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """One built output file as published."""
+
+    lang: str
+    format: str  # "pdf" | "epub"
+    source: Path  # the file in the build folder
+    name: str  # file name on the site, under files/
+    size: int
+    sha256: str
+    media_type: str
+    version: str  # "1.7" for PDF 1.7, "3.0" for EPUB 3.0
+    identifier: str  # urn:isbn:... or urn:uuid:...
+    isbn: str | None = None
+    pages: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.format.upper()} {self.version}"
+
+
+@dataclass(frozen=True)
+class Cover:
+    source: Path | None  # a file in the build folder, or None when it lives in the EPUB
+    data: bytes
+    name: str  # file name on the site, under files/
+    media_type: str
+
+
+@dataclass(frozen=True)
+class ChapterInfo:
+    """A chapter with what its landing page and the records need, per language."""
+
+    doc_id: str
+    number: int
+    title: Mapping[str, str]  # lang -> title in the edition of that language
+    authors: tuple[Author, ...]
+    abstract: Mapping[str, str]  # lang -> abstract, only for languages it was written in
+    keywords: Mapping[str, tuple[str, ...]]
+    part_title: Mapping[str, str]
+    pages: Mapping[str, tuple[int, int]]  # lang -> first and last page in that edition's PDF
+
+
+@dataclass(frozen=True)
+class EditionInfo:
+    lang: str
+    title: str
+    subtitle: str
+    abstract: str
+    keywords: tuple[str, ...]
+    files: tuple[FileInfo, ...]
+    cover: Cover | None = None
+
+    def file(self, fmt: str) -> FileInfo | None:
+        return next((f for f in self.files if f.format == fmt), None)
+
+    @property
+    def pages(self) -> int | None:
+        pdf = self.file("pdf")
+        return pdf.pages if pdf else None
+
+    @property
+    def identifier(self) -> str:
+        epub = self.file("epub")
+        return epub.identifier if epub else self.files[0].identifier
+
+
+@dataclass(frozen=True)
+class Volume:
+    config: BookConfig
+    editions: tuple[EditionInfo, ...]
+    chapters: tuple[ChapterInfo, ...]
+
+    def edition(self, lang: str) -> EditionInfo:
+        return next(e for e in self.editions if e.lang == lang)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _outline(reader: pypdf.PdfReader) -> list[tuple[int, str, int]]:
+    """The PDF outline flattened to (depth, title, 1-based page)."""
+    out: list[tuple[int, str, int]] = []
+
+    def walk(items: list, depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+                continue
+            page = reader.get_destination_page_number(item)
+            if page is not None and page >= 0:
+                out.append((depth, str(item.title).strip(), page + 1))
+
+    walk(reader.outline, 0)
+    return out
+
+
+def chapter_pages(pdf: Path, titles: list[str]) -> dict[str, tuple[int, int]]:
+    """First and last page of each chapter title in the PDF, from its outline: a chapter
+    ends on the page before the next outline entry at its depth or above."""
+    reader = pypdf.PdfReader(pdf)
+    entries = _outline(reader)
+    total = len(reader.pages)
+    found: dict[str, tuple[int, int]] = {}
+    for i, (depth, title, first) in enumerate(entries):
+        if title not in titles or title in found:
+            continue
+        following = [p for d, _, p in entries[i + 1:] if d <= depth]
+        last = max(first, (following[0] - 1) if following else total)
+        found[title] = (first, last)
+    return found
+
+
+def _pdf_facts(path: Path) -> tuple[str, int]:
+    reader = pypdf.PdfReader(path)
+    header = reader.pdf_header  # "%PDF-1.7"
+    return header.removeprefix("%PDF-"), len(reader.pages)
+
+
+def _opf(zf: zipfile.ZipFile) -> tuple[str, etree._Element]:
+    container = etree.fromstring(zf.read("META-INF/container.xml"))
+    opf_path = container.find(".//c:rootfile", OPF_NS).get("full-path")
+    return opf_path, etree.fromstring(zf.read(opf_path))
+
+
+def _epub_facts(path: Path) -> tuple[str, str]:
+    with zipfile.ZipFile(path) as zf:
+        _, opf = _opf(zf)
+    ident_id = opf.get("unique-identifier")
+    ident = opf.find(f".//dc:identifier[@id='{ident_id}']", OPF_NS)
+    return opf.get("version", ""), (ident.text or "").strip() if ident is not None else ""
+
+
+def epub_cover(path: Path, lang: str) -> Cover | None:
+    """The cover image the EPUB declares (manifest item with properties="cover-image")."""
+    with zipfile.ZipFile(path) as zf:
+        opf_path, opf = _opf(zf)
+        for item in opf.iterfind(".//opf:manifest/opf:item", OPF_NS):
+            if "cover-image" in (item.get("properties") or "").split():
+                href = str(PurePosixPath(opf_path).parent / item.get("href", ""))
+                ext = PurePosixPath(href).suffix.lower()
+                if ext in IMAGE_TYPES:
+                    return Cover(None, zf.read(href), f"cover-{lang}{ext}", IMAGE_TYPES[ext])
+    return None
+
+
+def file_info(book: Book, lang: str, fmt: str, path: Path) -> FileInfo:
+    isbn = book.config.isbn_for(lang, fmt)
+    if fmt == "pdf":
+        version, pages = _pdf_facts(path)
+        identifier = ("urn:isbn:" + re.sub(r"[\s-]", "", isbn)) if isbn else \
+            _pdf_uuid(book, lang)
+    else:
+        version, identifier = _epub_facts(path)
+        pages = None
+    return FileInfo(lang=lang, format=fmt, source=path, name=path.name,
+                    size=path.stat().st_size, sha256=sha256_of(path),
+                    media_type=MEDIA_TYPES[fmt], version=version, identifier=identifier,
+                    isbn=isbn, pages=pages)
+
+
+def _pdf_uuid(book: Book, lang: str) -> str:
+    seed = f"bookforge:{book.config.slug}:{lang}:pdf"
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+
+
+def _plain(markdown: str) -> str:
+    """Markdown of one paragraph -> plain text (emphasis, links and notes dropped)."""
+    text = re.sub(r"\[\^[^\]]+\]", "", markdown)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)(\{[^}]*\})?", r"\1", text)
+    text = re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", text)
+    text = re.sub(r"[*_`]+", "", text)
+    return " ".join(text.split())
+
+
+def volume_abstract(book: Book, lang: str) -> str:
+    """book.toml's `abstract`, else the opening paragraph of the first front-matter text
+    written in `lang`, else the subtitle."""
+    cfg = book.config
+    if cfg.abstract.get(lang):
+        return " ".join(cfg.abstract[lang].split())
+    for chapter in book.front:
+        if lang in chapter.versions:
+            for para in re.split(r"\n\s*\n", chapter.versions[lang].body):
+                para = para.strip()
+                if para and not para.startswith(("#", "!", "|", "-", ">")):
+                    return _plain(para)
+    return cfg.subtitle.get(lang, "")
+
+
+def _chapter_info(chapter: Chapter, number: int, part_title: Mapping[str, str],
+                  languages: tuple[str, ...], pages: Mapping[str, Mapping[str, tuple[int, int]]]
+                  ) -> ChapterInfo:
+    first = next(iter(chapter.versions.values()))
+    titles = {lang: chapter.version(lang).title for lang in languages}
+    return ChapterInfo(
+        doc_id=chapter.doc_id, number=number, title=titles, authors=first.authors,
+        abstract={lang: s.abstract for lang, s in chapter.versions.items() if s.abstract},
+        keywords={lang: s.keywords for lang, s in chapter.versions.items()},
+        part_title=part_title,
+        pages={lang: pages[lang][titles[lang]] for lang in languages
+               if titles[lang] in pages.get(lang, {})},
+    )
+
+
+def collect(book: Book, files: Mapping[tuple[str, str], Path],
+            cover_files: Mapping[str, Path] | None = None) -> Volume:
+    """Gather the volume's metadata from the book and its built files, keyed (lang, format)."""
+    cfg = book.config
+    languages = tuple(lang for lang in cfg.languages if any(k[0] == lang for k in files))
+    chapter_titles = {lang: [c.version(lang).title for c in book.chapters()]
+                      for lang in languages}
+    pages = {lang: chapter_pages(files[(lang, "pdf")], chapter_titles[lang])
+             for lang in languages if (lang, "pdf") in files}
+    editions = []
+    for lang in languages:
+        infos = tuple(file_info(book, lang, fmt, files[(lang, fmt)])
+                      for fmt in ("pdf", "epub") if (lang, fmt) in files)
+        keywords = tuple(dict.fromkeys(k for c in book.chapters()
+                                       for k in c.version(lang).keywords
+                                       if c.version(lang).lang == lang))
+        cover = _cover(lang, files, cover_files or {})
+        editions.append(EditionInfo(
+            lang=lang, title=cfg.title.get(lang) or next(iter(cfg.title.values())),
+            subtitle=cfg.subtitle.get(lang, ""), abstract=volume_abstract(book, lang),
+            keywords=keywords, files=infos, cover=cover))
+    chapters = []
+    number = 0
+    for part in book.parts:
+        for chapter in part.chapters:
+            number += 1
+            chapters.append(_chapter_info(chapter, number, part.title, languages, pages))
+    return Volume(config=cfg, editions=tuple(editions), chapters=tuple(chapters))
+
+
+def _cover(lang: str, files: Mapping[tuple[str, str], Path],
+           cover_files: Mapping[str, Path]) -> Cover | None:
+    path = cover_files.get(lang)
+    if path and path.suffix.lower() in IMAGE_TYPES:
+        ext = path.suffix.lower()
+        return Cover(path, path.read_bytes(), f"cover-{lang}{ext}", IMAGE_TYPES[ext])
+    if (lang, "epub") in files:
+        return epub_cover(files[(lang, "epub")], lang)
+    return None
