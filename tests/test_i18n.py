@@ -36,7 +36,8 @@ def catalog(lang: str):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_message_is_untranslated_or_fuzzy(lang: str) -> None:
-    bad = [m.id for m in catalog(lang) if m.id and (not m.string or m.fuzzy)]
+    bad = [m.id for m in catalog(lang) if m.id and (m.fuzzy or not all(
+        m.string if isinstance(m.string, tuple) else (m.string,)))]
     assert bad == []
 
 
@@ -128,8 +129,8 @@ def test_wheel_ships_compiled_catalogs(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                          str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     wheel = next(tmp_path.glob("bookforge-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -167,16 +168,16 @@ def test_sort_key_ignores_case_and_accents_then_breaks_ties() -> None:
 
 def _catalog_strings() -> dict[str, set[str]]:
     """For each language, the label strings that differ from the other language's."""
-    by_lang = {lang: {(m.context, m.id): m.string for m in catalog(lang) if m.id}
-               for lang in LANGS}
+    by_lang = {lang: {(m.context, str(m.id)): m.string if isinstance(m.string, tuple)
+                      else (m.string,) for m in catalog(lang) if m.id} for lang in LANGS}
     out: dict[str, set[str]] = {lang: set() for lang in LANGS}
     for key, id_text in by_lang["id"].items():
         en_text = by_lang["en"].get(key)
         if not en_text or en_text == id_text:
             continue
-        for lang, text in (("id", id_text), ("en", en_text)):
+        for lang, texts in (("id", id_text), ("en", en_text)):
             # the literal parts around placeholders; short fragments are too ambiguous
-            out[lang] |= {p.strip(" .:,") for p in re.split(r"\{\w+\}", text)
+            out[lang] |= {p.strip(" .:,") for text in texts for p in re.split(r"\{\w+\}", text)
                           if len(p.strip(" .:,")) >= 3}
     return out
 
@@ -441,3 +442,14 @@ def test_copy_of_fixture_is_independent(tmp_path: Path) -> None:
     assert Localizer("ms", book.root).gettext("Contents") == "Kandungan"
     assert Localizer("ms", book.root).gettext("Copyright") == "Copyright"
     assert Localizer("ms").gettext("Contents") == "Contents"
+
+
+def test_copyright_page_statistics_use_the_locale(built_book: Path) -> None:
+    book, _ = load_book(ROOT / "book")
+    patterns = {"id": r"\d+ bab, \d{1,3}(\.\d{3})+ kata",
+                "en": r"\d+ chapters, \d{1,3}(,\d{3})+ words"}
+    for lang, pattern in patterns.items():
+        root = _chapter_doc(built_book / f"{book.config.slug}-{lang}.epub", "copyright")
+        stats = root.find(".//{http://www.w3.org/1999/xhtml}p[@class='statistics']")
+        assert stats is not None and re.fullmatch(pattern, stats.text), stats
+        assert int(stats.text.split()[0]) == len(book.chapters())

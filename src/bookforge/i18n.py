@@ -80,10 +80,21 @@ def translations(lang: str, book_root: Path | None = None) -> NullTranslations:
     return chain or NullTranslations()
 
 
+def _msgid(message: object) -> str:
+    ident = getattr(message, "id", "")
+    return ident[0] if isinstance(ident, tuple) else str(ident)
+
+
+def _translated(message: object) -> bool:
+    text = getattr(message, "string", "")
+    strings = text if isinstance(text, tuple) else (text,)
+    return bool(strings) and all(strings) and not getattr(message, "fuzzy", False)
+
+
 def label_ids() -> tuple[str, ...]:
     """Every label msgid bookforge prints: the English catalog is the complete reference."""
     catalog = read_catalog(po_path(LOCALE_DIR, FALLBACK), FALLBACK)
-    return tuple(m.id for m in catalog if m.id and isinstance(m.id, str))
+    return tuple(_msgid(m) for m in catalog if m.id)
 
 
 def translated_ids(lang: str, book_root: Path | None = None) -> set[str]:
@@ -92,8 +103,7 @@ def translated_ids(lang: str, book_root: Path | None = None) -> set[str]:
     for base in catalog_dirs(book_root):
         po = po_path(base, lang)
         if po.exists():
-            done |= {str(m.id) for m in read_catalog(po, lang)
-                     if m.id and m.string and not m.fuzzy}
+            done |= {_msgid(m) for m in read_catalog(po, lang) if m.id and _translated(m)}
     return done
 
 

@@ -148,7 +148,18 @@ def common_values(content: EditionContent, loc: Localizer) -> dict[str, object]:
         date_iso=cfg.date.isoformat(), date_long=loc.date(cfg.date, "full"),
         year=cfg.date.year, colophon=cfg.colophon.get(lang, ""),
         edition_name=loc.language_title(lang), keywords=", ".join(keywords),
+        statistics=edition_statistics(content, loc),
     )
+
+
+def edition_statistics(content: EditionContent, loc: Localizer) -> str:
+    """"15 bab, 61.234 kata" / "15 chapters, 61,234 words": numbers in the locale's format."""
+    chapters = content.chapters()
+    words = sum(len(d.source.body.split()) for d in chapters)
+    return ", ".join((
+        loc.ngettext("{n} chapter", "{n} chapters", len(chapters)).format(
+            n=loc.number(len(chapters))),
+        loc.ngettext("{n} word", "{n} words", words).format(n=loc.number(words))))
 
 
 def _views(content: EditionContent, ctx: RenderContext) -> tuple[list[DocView], list[PartView]]:
