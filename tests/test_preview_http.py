@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bookforge.preview.server import safe_file
+from bookforge.preview.engine import PreviewEngine
+from bookforge.preview.page import default_request
+from bookforge.preview.server import host_warning, safe_file
 
 from .preview_support import preview_server
 
@@ -116,3 +118,27 @@ def test_safe_file_refuses_escapes(tmp_path: Path, raw: str) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "x.svg").write_text("<svg/>")
     assert safe_file(tmp_path / "a", raw) is None
+
+
+@pytest.mark.parametrize("host,warns", [("127.0.0.1", False), ("localhost", False),
+                                        ("::1", False), ("127.0.0.2", False),
+                                        ("0.0.0.0", True), ("192.168.1.20", True),
+                                        ("::", True), ("example.org", True)])
+def test_only_loopback_is_quiet(host: str, warns: bool) -> None:
+    assert (host_warning(host) is not None) == warns
+
+
+@pytest.mark.parametrize("chapter,lang,doc_id", [
+    (None, "id", "01-alpha-01-trust"),  # the book's first chapter
+    ("01-only-english", "id", "02-beta-01-only-english"),
+    ("02-beta-01-only-english", "id", "02-beta-01-only-english"),
+    ("parts/01-alpha/01-trust.en.md", "en", "01-alpha-01-trust"),  # a file picks its edition
+    ("preface", "id", "front-preface"),
+])
+def test_chapter_option_accepts_slug_id_or_path(minimal: Path, chapter: str | None, lang: str,
+                                                doc_id: str) -> None:
+    snapshot = PreviewEngine(minimal).refresh()
+    request = default_request(snapshot, None, chapter)
+    assert (request.lang, request.doc_id) == (lang, doc_id)
+    full_path = str(minimal / "parts/01-alpha/01-trust.en.md")
+    assert default_request(snapshot, "id", full_path).lang == "en"

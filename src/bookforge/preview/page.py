@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from ..errors import Diagnostic
 from ..i18n import Localizer, roman
-from ..render import DocView, TermView, doc_view, glossary_view, render_template
+from ..render import DocView, TermView, common_values, doc_view, glossary_view, render_template
 from ..render.markdown import RenderContext
 from ..transform import Document, EditionContent, Label
 from .engine import Snapshot
@@ -46,7 +46,7 @@ class Column:
     lang: str
     label: str  # the language's name, for the side-by-side heading
     doc: DocView
-    kind: str
+    html: Markup  # the document as the edition's EPUB renders it (the <body> content)
 
 
 def page_url(lang: str, doc_id: str, side_by_side: bool = False) -> str:
@@ -113,8 +113,18 @@ def _column(snapshot: Snapshot, lang: str, doc_id: str, view_lang: str) -> Colum
     doc = _find(content, doc_id) if content else None
     if content is None or doc is None:
         return None
+    loc = Localizer(lang)
     view = doc_view(doc, _context(content, lang), lang)
-    return Column(lang, Localizer(view_lang).language_name(lang), view, doc.kind)
+    template = "epub/chapter.xhtml" if doc.kind == "chapter" else "epub/front.xhtml"
+    xhtml = render_template(template, loc, page_title=view.title, page_lang=view.lang,
+                            **common_values(content, loc), ch=view, doc=view, part=None)
+    return Column(lang, Localizer(view_lang).language_name(lang), view, Markup(_body(xhtml)))
+
+
+def _body(xhtml: str) -> str:
+    """The content of an XHTML page's <body> element."""
+    start = xhtml.index(">", xhtml.index("<body")) + 1
+    return xhtml[start: xhtml.rindex("</body>")]
 
 
 def _terms(snapshot: Snapshot, lang: str) -> list[TermView]:

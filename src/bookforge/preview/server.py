@@ -9,6 +9,7 @@ no listings, no `..` or encoded escapes, no absolute paths, no symlinks out of t
 from __future__ import annotations
 
 import errno
+import ipaddress
 import re
 import signal
 import sys
@@ -31,7 +32,7 @@ ASSET_DIR = Path(__file__).resolve().parent.parent / "templates" / "preview"
 CONTENT_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
                  ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
                  ".css": "text/css", ".js": "text/javascript", ".pdf": "application/pdf"}
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
        "frame-ancestors 'none'; form-action 'none'")
 DRIVE_RE = re.compile(r"^[A-Za-z]:")
@@ -46,6 +47,24 @@ class PreviewOptions:
     port: int = 8000
     open_browser: bool = False
     pdf: bool = False
+
+
+def is_loopback(host: str) -> bool:
+    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1)."""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def host_warning(host: str) -> str | None:
+    """The warning printed when the preview listens beyond this machine."""
+    if is_loopback(host):
+        return None
+    return (f"warning: the preview listens on {host}: other machines can read the book "
+            "(use the default 127.0.0.1 to keep it private)")
 
 
 def safe_file(root: Path, raw: str, suffixes: set[str] | None = None) -> Path | None:
@@ -176,11 +195,12 @@ class Handler(BaseHTTPRequestHandler):
                 ("/pdf/", pdf_dir, {".pdf"})]
 
     def _host_ok(self) -> bool:
-        if self.preview.options.host not in LOOPBACK:
+        """On loopback, only loopback Host names (DNS rebinding cannot read the book)."""
+        if not is_loopback(self.preview.options.host):
             return True
         host = (self.headers.get("Host") or "").strip()
-        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]")[0]
-        return name in LOOPBACK
+        name = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0]
+        return is_loopback(name)
 
     def _send(self, code: int, body: bytes, ctype: str) -> None:
         self.send_response(code)
@@ -239,9 +259,9 @@ def make_server(preview: Preview) -> ThreadingHTTPServer:
 
 def serve(options: PreviewOptions) -> int:
     """Run the preview until Ctrl-C (or SIGTERM). Returns the exit status."""
-    if options.host not in LOOPBACK:
-        print(f"warning: serving the preview on {options.host}: other machines can read it",
-              file=sys.stderr)
+    warning = host_warning(options.host)
+    if warning:
+        print(warning, file=sys.stderr)
     preview = Preview(options)
     server = make_server(preview)
     host, port = server.server_address[:2]
