@@ -62,6 +62,13 @@ class DocRenderer:
                 out.append(self.md.renderer.renderInline([tok], self.md.options, {}))
         return "".join(out)
 
+    def label_lang(self) -> str:
+        """The edition's language on a generated label inside a chapter in another one."""
+        lang = self.ctx.loc.lang
+        if lang == self.doc.lang:
+            return ""
+        return f' lang="{lang}" xml:lang="{lang}"' if self.ctx.epub else f' lang="{lang}"'
+
     def fn_id(self, number: int) -> str:
         return f"{self.doc.doc_id}-fn-{number}"
 
@@ -79,7 +86,10 @@ class DocRenderer:
         label: Label | None = tok.meta.get("xref")
         if label is not None:
             href = escapeHtml(self.ctx.href_for(label, self.doc))
-            return f'<a class="xref" href="{href}">{escapeHtml(label_text(label, self.ctx.loc))}'
+            text = escapeHtml(label_text(label, self.ctx.loc))
+            if label.kind in ("figure", "table") and self.label_lang():
+                text = f"<span{self.label_lang()}>{text}</span>"
+            return f'<a class="xref" href="{href}">{text}'
         if tok.meta.get("xref_missing"):
             return f'<a class="xref missing">??{escapeHtml(tok.meta["xref_missing"])}'
         href = str(tok.attrGet("href") or "")
@@ -180,7 +190,7 @@ class DocRenderer:
         number = tok.meta["number"]
         caption = self.md.renderInline(tok.meta.get("caption", ""))
         label = escapeHtml(self.ctx.loc.gettext("Figure")) + " " + number
-        return (f'<figcaption><span class="caption-label">{label}.</span> '
+        return (f'<figcaption><span class="caption-label"{self.label_lang()}>{label}.</span> '
                 f"{caption}</figcaption>\n")
 
     def table_open(self, tok: Token) -> str:
@@ -189,7 +199,7 @@ class DocRenderer:
         children = tok.meta.get("caption")
         label = escapeHtml(self.ctx.loc.gettext("Table")) + " " + tok.meta.get("number", "")
         if children is not None:
-            caption = (f'<caption><span class="caption-label">{label}.</span> '
+            caption = (f'<caption><span class="caption-label"{self.label_lang()}>{label}.</span> '
                        f"{self.inline(children)}</caption>\n")
         return f'<div class="table-wrap">\n<table{attrs}>\n{caption}'
 
@@ -207,7 +217,8 @@ class DocRenderer:
                 f'<p><a class="note-back" href="#{ident}-ref" role="doc-backlink" '
                 f'title="{back}">{number}.</a> {self.note_inline(body)}</p></aside>\n')
         return (f'<section class="notes" epub:type="footnotes" role="doc-endnotes">'
-                f'<h2 class="notes-title">{title}</h2>\n{"".join(items)}</section>\n')
+                f'<h2 class="notes-title"{self.label_lang()}>{title}</h2>\n'
+                f'{"".join(items)}</section>\n')
 
 
 def render_body(doc: Document, ctx: RenderContext, extra: Any = None) -> str:
