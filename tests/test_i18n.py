@@ -455,3 +455,15 @@ def test_copyright_page_statistics_use_the_locale(built_book: Path) -> None:
         stats = root.find(".//{http://www.w3.org/1999/xhtml}p[@class='statistics']")
         assert stats is not None and re.fullmatch(pattern, stats.text), stats
         assert int(stats.text.split()[0]) == len(book.chapters())
+
+
+def test_malay_glossary_shows_english_terms_with_indonesian_counterparts(
+        trilingual_ms: Path) -> None:
+    """glossary.csv has id and en columns only: an ms edition treats terms like English."""
+    root = _chapter_doc(trilingual_ms / "trilingual-ms.epub", "glossary")
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    rows = [("".join(item.find("x:dfn", ns).itertext()),
+             item.find("x:span[@class='counterpart']", ns))
+            for item in root.iterfind(".//x:dt", ns)]
+    assert [(term, span.text, span.get("lang")) for term, span in rows] == [
+        ("social capital", "(modal sosial)", "id"), ("trust", "(kepercayaan)", "id")]

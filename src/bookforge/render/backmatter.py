@@ -100,7 +100,6 @@ def _chapter_ref(doc: Document, href: str) -> ChapterRef:
 def glossary_groups(content: EditionContent, epub: bool) -> list[LetterGroup]:
     """Every glossary row in the edition's language, with the chapters that use it."""
     lang = content.lang
-    other = "en" if lang != "en" else "id"
     users: dict[str, list[Document]] = {}
     for doc in content.documents:
         for key in dict.fromkeys(u.key for u in doc.term_uses):
@@ -109,6 +108,8 @@ def glossary_groups(content: EditionContent, epub: bool) -> list[LetterGroup]:
     for t in content.book.glossary.terms:
         refs = tuple(_chapter_ref(d, f"{d.doc_id}.xhtml" if epub else f"#{d.doc_id}")
                      for d in users.get(t.key, []))
+        # an edition in a language the glossary lacks (ms) shows the English term
+        other = "id" if lang == "en" or lang not in t.forms else "en"
         entries.append(GlossaryEntry(
             anchor=t.anchor, term=_form(t, lang), counterpart=t.forms.get(other, ""),
             other_lang=other, definition=t.definitions.get(lang) or t.definitions["en"],
