@@ -57,6 +57,8 @@ def test_live_preview_updates_on_save_and_shows_source_errors(browser, minimal: 
         page.keyboard.press("Escape")
         expect(tip).to_be_hidden()
 
+        sheets = "Array.from(document.styleSheets, s => s.href).join(' ')"
+        sheets_before = page.evaluate(sheets)
         page.evaluate("window.__not_reloaded = true; window.scrollTo(0, 300)")
         scroll_before = page.evaluate("window.scrollY")
         assert scroll_before > 0
@@ -66,6 +68,7 @@ def test_live_preview_updates_on_save_and_shows_source_errors(browser, minimal: 
         expect(title).to_have_text("Trust, Revised", timeout=15_000)
         expect(page.locator("#preview-main")).to_contain_text("Trust is tested at dawn.")
         assert page.evaluate("window.__not_reloaded") is True  # updated in place
+        assert page.evaluate(sheets) == sheets_before  # a text edit reloads no stylesheet
         assert abs(page.evaluate("window.scrollY") - scroll_before) < 2
 
         chapter.write_text('---\ntitle: "Broken\nauthors: [\n---\n\nBody.\n', encoding="utf-8")

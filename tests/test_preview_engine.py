@@ -42,6 +42,9 @@ def test_engine_retransforms_only_the_saved_chapter(minimal: Path) -> None:
     assert "tested at noon" in doc.source.body
     labels = snap.editions["en"].labels
     assert labels["fig-alpha-1"].number == "1.1"  # numbered within the whole book
+    styles = engine.refresh({minimal.parent / "styles" / "epub.css"})  # outside the book
+    assert styles.version == snap.version + 1 and styles.editions is snap.editions
+    assert styles.styles == snap.styles + 1
 
 
 def test_source_errors_are_kept_until_their_file_is_fixed(minimal: Path) -> None:

@@ -115,13 +115,13 @@ def write_chapter_pdf(content: EditionContent, doc_id: str, start_page: int,
 class ChapterPdfs:
     """Keeps the PDF of the chapter on show up to date, one build at a time."""
 
-    def __init__(self, engine: object, out_dir: Path, on_done: Callable[[], None]) -> None:
+    def __init__(self, out_dir: Path, on_done: Callable[[], None]) -> None:
         self.out_dir = out_dir
         self.on_done = on_done
         self.generation = 0
         self._cond = threading.Condition()
         self._wanted: tuple[str, str] | None = None
-        self._built: dict[tuple[str, str], int] = {}  # (lang, doc) -> snapshot version
+        self._built: dict[tuple[str, str], EditionContent] = {}  # what each PDF shows
         self._starts: dict[str, dict[str, int]] = {}  # lang -> doc -> page
         self._snapshot: Snapshot | None = None
         self._stopping = False
@@ -141,7 +141,7 @@ class ChapterPdfs:
             built = self._built.get((lang, doc_id))
         href = f"/pdf/{self.file_name(lang, doc_id)}?g={self.generation}" \
             if built is not None else None
-        return href, "ready" if built == snapshot.version else "building"
+        return href, "ready" if built is snapshot.editions.get(lang) else "building"
 
     def changed(self, snapshot: Snapshot, paths: set[Path]) -> None:
         with self._cond:
@@ -153,6 +153,7 @@ class ChapterPdfs:
                        if c.doc_id == wanted[1] for v in c.versions.values()}
             if any(p.resolve() not in own for p in paths):
                 self._starts.clear()  # another file changed: pages before may have moved
+                self._built.clear()  # and a stylesheet changes the layout without the text
             self._cond.notify_all()
 
     def stop(self) -> None:
@@ -164,8 +165,8 @@ class ChapterPdfs:
         snap, wanted = self._snapshot, self._wanted
         if self._stopping or snap is None or wanted is None or snap.book is None:
             return None
-        if self._built.get(wanted) == snap.version or wanted[0] not in snap.editions:
-            return None
+        if wanted[0] not in snap.editions or self._built.get(wanted) is snap.editions[wanted[0]]:
+            return None  # unknown edition, or built from this very content
         return snap, wanted[0], wanted[1]
 
     def _run(self) -> None:
@@ -186,10 +187,13 @@ class ChapterPdfs:
             start = self._starts[lang].get(doc_id, 1)
             write_chapter_pdf(content, doc_id, start, self.out_dir / self.file_name(lang, doc_id))
             self.error = ""
-        except (BookforgeError, StopIteration, OSError, ValueError) as exc:
-            self.error = str(exc)
-            print(f"bookforge preview: chapter PDF failed: {exc}", file=sys.stderr)
+        except BookforgeError as exc:
+            self.error = "; ".join(d.format() for d in exc.diagnostics)
+        except Exception as exc:  # noqa: BLE001 - keep the worker alive for the next save
+            self.error = repr(exc)
+        if self.error:
+            print(f"bookforge preview: chapter PDF failed: {self.error}", file=sys.stderr)
         with self._cond:
-            self._built[(lang, doc_id)] = snapshot.version
+            self._built[(lang, doc_id)] = content
             self.generation += 1
         self.on_done()

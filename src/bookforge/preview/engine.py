@@ -58,6 +58,7 @@ class Snapshot:
     errors: tuple[Diagnostic, ...] = ()  # source errors: shown as the overlay
     warnings: tuple[Diagnostic, ...] = ()
     rebuilt: tuple[str, ...] = ()  # "lang:doc_id" re-transformed by this refresh
+    styles: int = 0  # counts stylesheet changes, so pages reload them only then
 
 
 class PreviewEngine:
@@ -81,30 +82,40 @@ class PreviewEngine:
         re-transform only the documents that changed."""
         with self.lock:
             previous = self._snapshot
+            inside = [p for p in changed or () if p.resolve().is_relative_to(self.book_dir)]
+            styles = previous.styles + (1 if len(inside) < len(changed or ()) else 0)
+            if changed and not inside and previous.book and not self._load_failed:
+                # only stylesheets changed: the page just reloads them
+                self._snapshot = replace(previous, version=previous.version + 1, rebuilt=(),
+                                         styles=styles)
+                return self._snapshot
             try:
-                book, warnings = self._load(changed)
+                book, warnings = self._load(inside)
             except BookforgeError as exc:
                 self._load_failed = True
                 errors = tuple(sorted(set(exc.diagnostics))) or (
                     error("book.toml", 0, "preview-load", str(exc)),)
-                self._snapshot = Snapshot(previous.version + 1, previous.book,
-                                          previous.editions, errors, previous.warnings)
+                self._snapshot = replace(previous, version=previous.version + 1, errors=errors,
+                                         rebuilt=(), styles=styles)
                 return self._snapshot
             self._load_failed, self._load_warnings = False, warnings
-            editions: dict[str, EditionContent] = {}
-            rebuilt: list[str] = []
-            diags: list[Diagnostic] = list(warnings)
-            for lang in book.config.languages:
-                content, fresh = self._edition(book, lang)
-                editions[lang] = content
-                rebuilt += [f"{lang}:{d}" for d in fresh]
-                diags += content.diagnostics
-            unique = sorted(set(diags))
-            self._snapshot = Snapshot(
-                previous.version + 1, book, editions,
-                errors=tuple(d for d in unique if d.is_error),
-                warnings=tuple(d for d in unique if not d.is_error), rebuilt=tuple(rebuilt))
+            self._snapshot = self._transform(book, warnings, previous.version + 1, styles)
             return self._snapshot
+
+    def _transform(self, book: Book, warnings: list[Diagnostic], version: int,
+                   styles: int) -> Snapshot:
+        editions: dict[str, EditionContent] = {}
+        rebuilt: list[str] = []
+        diags: list[Diagnostic] = list(warnings)
+        for lang in book.config.languages:
+            content, fresh = self._edition(book, lang)
+            editions[lang] = content
+            rebuilt += [f"{lang}:{d}" for d in fresh]
+            diags += content.diagnostics
+        unique = sorted(set(diags))
+        return Snapshot(version, book, editions, errors=tuple(d for d in unique if d.is_error),
+                        warnings=tuple(d for d in unique if not d.is_error),
+                        rebuilt=tuple(rebuilt), styles=styles)
 
     def _load(self, changed: Collection[Path] | None) -> tuple[Book, list[Diagnostic]]:
         """`load_book`, or, when only known sources were saved since a clean load, the

@@ -166,6 +166,7 @@ def render_page(snapshot: Snapshot, request: PageRequest, pdf_href: str | None,
     title = (cfg.title.get(lang) or next(iter(cfg.title.values()))) if cfg else "bookforge"
     html = render_template(
         "preview/page.html", loc, lang=lang, book_title=title, version=snapshot.version,
+        styles_version=snapshot.styles,
         nav=_nav(content, request, loc) if content else [], columns=columns,
         request=request, editions=[(x, Localizer(lang).language_name(x), page_url(
             x, request.doc_id, request.side_by_side)) for x in (cfg.languages if cfg else ())],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -120,8 +121,7 @@ class Preview:
         if options.pdf:
             from .chapter_pdf import ChapterPdfs
 
-            self.pdf = ChapterPdfs(self.engine, Path(tempfile.mkdtemp(prefix="bookforge-pdf-")),
-                                   self.publish)
+            self.pdf = ChapterPdfs(Path(tempfile.mkdtemp(prefix="bookforge-pdf-")), self.publish)
         self.rebuild(set())
 
     def version(self) -> str:
@@ -288,5 +288,6 @@ def serve(options: PreviewOptions) -> int:
         preview.hub.stop()
         if preview.pdf:
             preview.pdf.stop()
+            shutil.rmtree(preview.pdf.out_dir, ignore_errors=True)
         server.server_close()
     return 0
