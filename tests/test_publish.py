@@ -131,6 +131,8 @@ def test_opds_acquisition_feed_reads_back_with_feedparser(published: Published) 
         assert entry.dcterms_language == lang
         assert entry.id == "urn:isbn:" + ISBN[lang]["epub"].replace("-", "")
         assert [a.name for a in entry.authors] == [e["name"] for e in cfg["editors"]]
+        assert {c.name for c in entry.contributors} == {
+            "Siti Rekaan", "Nguyễn Thị Hư Cấu", "Maria Kathang-isip"}
         assert entry.summary == cfg["abstract"][lang]
         acquisitions = {link.type: link.href for link in entry.links
                         if link.rel == "http://opds-spec.org/acquisition/open-access"}
@@ -139,9 +141,14 @@ def test_opds_acquisition_feed_reads_back_with_feedparser(published: Published) 
             ext = "pdf" if media_type == "application/pdf" else "epub"
             served = (published.site / href).read_bytes()
             assert served == (published.build / f"minimal-{lang}.{ext}").read_bytes()
-        images = [link.href for link in entry.links if "opds-spec.org/image" in link.rel]
-        for href in images:
-            assert (published.site / href).is_file()
+        images = {link.rel.rsplit("/", 1)[-1]: link.href for link in entry.links
+                  if "opds-spec.org/image" in link.rel}
+        if images:  # the EPUB has a cover: the feed offers it and a real thumbnail
+            from PIL import Image
+
+            with Image.open(published.site / images["thumbnail"]) as thumb:
+                assert thumb.format == "PNG" and thumb.width <= 240 and thumb.height <= 360
+            assert (published.site / images["image"]).is_file()
         keywords = {t.term for t in entry.tags}
         expected = set()
         for md in (published.book / "parts").rglob(f"*.{lang}.md"):
@@ -442,3 +449,38 @@ def test_real_book_every_chapter_has_pdf_pages_and_valid_records(built_book: Pat
         assert rec["505"]["a"].count(" -- ") == len(volume.chapters) - 1
     feed = feedparser.parse(str(tmp_path / "site" / "opds.xml"))
     assert not feed.bozo and len(feed.entries) == len(book.config.languages)
+
+
+def test_a_book_without_a_cover_publishes_without_one(published: Published,
+                                                      tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from bookforge.load import load_book
+    from bookforge.publish import site_files
+    from bookforge.publish.collect import epub_cover
+
+    bare = tmp_path / "bare.epub"
+    with zipfile.ZipFile(published.build / "minimal-en.epub") as src, \
+            zipfile.ZipFile(bare, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.endswith(".opf"):
+                data = data.replace(b'properties="cover-image"', b"")
+            dst.writestr(item, data)
+    assert epub_cover(bare, "en") is None
+    book, _ = load_book(published.book)
+    files = {(lang, fmt): published.build / f"minimal-{lang}.{fmt}"
+             for lang in ("id", "en") for fmt in ("pdf", "epub")}
+    volume = collect(book, files)
+    volume = replace(volume, editions=tuple(replace(e, cover=None) for e in volume.editions))
+    out = site_files(volume, Urls())
+    assert b'class="cover"' not in out["en/index.html"]
+    assert b"opds-spec.org/image" not in out["opds.xml"]
+    assert not any(name.startswith("files/cover") for name in out)
+    assert onixcheck.validate(_write(tmp_path / "onix.xml", out["records/minimal-en.onix.xml"])) \
+        == []
+
+
+def _write(path: Path, data: bytes) -> str:
+    path.write_bytes(data)
+    return str(path)

@@ -122,6 +122,8 @@ def site_files(volume: Volume, u: Urls) -> dict[str, bytes]:
         out[urls.record(slug, e.lang, "onix")] = records.onix(volume, e, u)
         if e.cover:
             out[urls.download(e.cover.name)] = e.cover.data
+            if e.cover.thumbnail is not None:
+                out[urls.download(e.cover.thumbnail_name)] = e.cover.thumbnail
     return out
 
 

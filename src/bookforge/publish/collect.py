@@ -8,6 +8,7 @@ their page ranges in each edition's PDF (read from the PDF outline with pypdf).
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import uuid
 import zipfile
@@ -99,6 +100,37 @@ class Cover:
     data: bytes
     name: str  # file name on the site, under files/
     media_type: str
+    thumbnail: bytes | None = None  # a small PNG for catalogues (raster covers only)
+
+    @property
+    def thumbnail_name(self) -> str:
+        return self.name if self.thumbnail is None else \
+            PurePosixPath(self.name).stem + "-thumbnail.png"
+
+    @property
+    def thumbnail_type(self) -> str:
+        return self.media_type if self.thumbnail is None else "image/png"
+
+
+THUMBNAIL_BOX = (240, 360)
+
+
+def thumbnail(data: bytes, media_type: str) -> bytes | None:
+    """A PNG at most THUMBNAIL_BOX pixels, or None for vector covers (they scale)."""
+    if media_type == "image/svg+xml":
+        return None
+    from PIL import Image  # WeasyPrint depends on Pillow
+
+    with Image.open(io.BytesIO(data)) as image:
+        image.thumbnail(THUMBNAIL_BOX)
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _cover_of(source: Path | None, data: bytes, lang: str, ext: str) -> Cover:
+    media_type = IMAGE_TYPES[ext]
+    return Cover(source, data, f"cover-{lang}{ext}", media_type, thumbnail(data, media_type))
 
 
 @dataclass(frozen=True)
@@ -219,7 +251,7 @@ def epub_cover(path: Path, lang: str) -> Cover | None:
                 href = str(PurePosixPath(opf_path).parent / item.get("href", ""))
                 ext = PurePosixPath(href).suffix.lower()
                 if ext in IMAGE_TYPES:
-                    return Cover(None, zf.read(href), f"cover-{lang}{ext}", IMAGE_TYPES[ext])
+                    return _cover_of(None, zf.read(href), lang, ext)
     return None
 
 
@@ -317,7 +349,7 @@ def _cover(lang: str, files: Mapping[tuple[str, str], Path],
     path = cover_files.get(lang)
     if path and path.suffix.lower() in IMAGE_TYPES:
         ext = path.suffix.lower()
-        return Cover(path, path.read_bytes(), f"cover-{lang}{ext}", IMAGE_TYPES[ext])
+        return _cover_of(path, path.read_bytes(), lang, ext)
     if (lang, "epub") in files:
         return epub_cover(files[(lang, "epub")], lang)
     return None

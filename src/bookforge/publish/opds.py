@@ -61,6 +61,11 @@ def _entry(feed: etree._Element, volume: Volume, e: EditionInfo, u: Urls) -> Non
     for editor in cfg.editors:
         author = _el(entry, "author")
         _el(author, "name", editor.name)
+    editors = {x.name for x in cfg.editors}
+    for a in dict.fromkeys(a for c in volume.chapters for a in c.authors):
+        if a.name not in editors:
+            contributor = _el(entry, "contributor")
+            _el(contributor, "name", a.name)
     _el(entry, "language", e.lang, ns=DCTERMS)
     _el(entry, "publisher", cfg.publisher, ns=DCTERMS)
     _el(entry, "issued", cfg.date.isoformat(), ns=DCTERMS)
@@ -75,8 +80,8 @@ def _entry(feed: etree._Element, volume: Volume, e: EditionInfo, u: Urls) -> Non
     if e.cover:
         href = u.absolute(urls.download(e.cover.name))
         _el(entry, "link", rel="http://opds-spec.org/image", href=href, type=e.cover.media_type)
-        _el(entry, "link", rel="http://opds-spec.org/image/thumbnail", href=href,
-            type=e.cover.media_type)
+        _el(entry, "link", rel="http://opds-spec.org/image/thumbnail",
+            href=u.absolute(urls.download(e.cover.thumbnail_name)), type=e.cover.thumbnail_type)
     _el(entry, "link", rel="alternate", href=u.absolute(urls.landing(e.lang)), type="text/html",
         title=e.title)
     for f in e.files:
@@ -129,6 +134,9 @@ def _publication(volume: Volume, e: EditionInfo, u: Urls) -> dict:
     if e.cover:
         images.append({"href": u.absolute(urls.download(e.cover.name)),
                        "type": e.cover.media_type})
+        if e.cover.thumbnail is not None:
+            images.append({"href": u.absolute(urls.download(e.cover.thumbnail_name)),
+                           "type": e.cover.thumbnail_type})
     return {"metadata": metadata, "links": links, "images": images}
 
 

@@ -258,6 +258,16 @@ def _descriptive(product: etree._Element, volume: Volume, e: EditionInfo, f: Fil
         _o(subject, "SubjectHeadingText", "; ".join(e.keywords))
 
 
+def _resource(collateral: etree._Element, content_type: str, mode: str, link: str) -> None:
+    resource = _o(collateral, "SupportingResource")
+    _o(resource, "ResourceContentType", content_type)
+    _o(resource, "ContentAudience", "00")
+    _o(resource, "ResourceMode", mode)
+    version = _o(resource, "ResourceVersion")
+    _o(version, "ResourceForm", "02")
+    _o(version, "ResourceLink", link)
+
+
 def onix_product(volume: Volume, e: EditionInfo, f: FileInfo, u: Urls) -> etree._Element:
     cfg = volume.config
     product = etree.Element(f"{{{ONIX_NS}}}Product")
@@ -278,14 +288,11 @@ def onix_product(volume: Volume, e: EditionInfo, f: FileInfo, u: Urls) -> etree.
         _o(text, "TextType", "03")
         _o(text, "ContentAudience", "00")
         _o(text, "Text", e.abstract)
-    link = _o(collateral, "SupportingResource")
-    _o(link, "ResourceContentType", "15" if e.cover else "22")
-    _o(link, "ContentAudience", "00")
-    _o(link, "ResourceMode", "03" if e.cover else "04")
-    version = _o(link, "ResourceVersion")
-    _o(version, "ResourceForm", "02")
-    target = urls.download(e.cover.name) if e.cover else urls.landing(e.lang)
-    _o(version, "ResourceLink", u.absolute(target))
+    if e.cover:  # front cover (01), an image (03), a downloadable file (02)
+        _resource(collateral, "01", "03", u.absolute(urls.download(e.cover.name)))
+        _resource(collateral, "27", "03", u.absolute(urls.download(e.cover.thumbnail_name)))
+    # open access: the product file itself is the full content (28), text (04)
+    _resource(collateral, "28", "04", u.absolute(urls.download(f.name)))
     publishing = _o(product, "PublishingDetail")
     publisher = _o(publishing, "Publisher")
     _o(publisher, "PublishingRole", "01")
