@@ -420,8 +420,8 @@ def test_indonesian_hyphenates_only_at_legal_points(tmp_path: Path) -> None:
     weasyprint.HTML(string=html).write_pdf(pdf)
     lines = [x.strip() for x in subprocess.run(["pdftotext", str(pdf), "-"],
              capture_output=True, text=True, check=True).stdout.splitlines() if x.strip()]
-    dic = pyphen.Pyphen(lang="id_ID")
-    breaks = 0
+    dic, english = pyphen.Pyphen(lang="id_ID"), pyphen.Pyphen(lang="en_US")
+    breaks, indonesian_only = 0, 0
     for line, following in zip(lines, lines[1:], strict=False):
         if not line.endswith(("-", "\u2010")):  # WeasyPrint hyphenates with U+2010
             continue
@@ -431,7 +431,9 @@ def test_indonesian_hyphenates_only_at_legal_points(tmp_path: Path) -> None:
         assert len(head) in dic.positions(word), f"illegal break {head}-{word[len(head):]}"
         assert len(head) >= 2 and len(word) - len(head) >= 2
         breaks += 1
+        indonesian_only += len(head) not in english.positions(word)
     assert breaks >= 3, lines  # the column is narrow enough that words must break
+    assert indonesian_only, lines  # the lang="id" dictionary was used, not the English one
 
 
 def test_copy_of_fixture_is_independent(tmp_path: Path) -> None:
