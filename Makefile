@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 BOOK   ?= book
 OUT    ?= build
 
-.PHONY: book test check catalogs bench lint clean syscheck syscheck-test fonts
+.PHONY: ace book test check catalogs bench lint clean syscheck syscheck-test fonts
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -43,7 +43,14 @@ AXE := .tools/axe/node_modules/axe-core/axe.min.js
 $(AXE):
 	npm install --prefix .tools/axe --no-save --no-audit --no-fund axe-core@4
 
-test: syscheck syscheck-test $(STAMP) $(AXE)
+# DAISY Ace for the EPUB accessibility tests (runs on Debian's chromium), git-ignored too.
+ACE := .tools/ace/node_modules/.bin/ace-puppeteer
+$(ACE):
+	npm install --prefix .tools/ace --no-save --no-audit --no-fund --ignore-scripts @daisy/ace@1
+
+ace: $(ACE)
+
+test: syscheck syscheck-test $(STAMP) $(AXE) $(ACE)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -23,6 +23,9 @@ from .transform import EditionContent, transform_edition
 from .versions import check_versions
 
 FORMATS = ("pdf", "epub")
+PAGE_MAP_SOURCES = {"pdf": "page breaks of the PDF laid out in this run",
+                    "layout": "page breaks of a fresh print layout (no PDF in this run)",
+                    "cache": "page breaks of the last print layout (cached page map)"}
 Progress = Callable[[str], None]
 
 
@@ -92,10 +95,12 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
         progress(f"transform [{lang}]")
         content = transform_edition(book, lang)
         diags += content.diagnostics
+        document = None  # the PDF layout, reused for the EPUB's page-list
         if "pdf" in options.formats:
-            artifacts.append(_pdf(content, options, progress, diags))
+            artifact, document = _pdf(content, options, progress, diags)
+            artifacts.append(artifact)
         if "epub" in options.formats:
-            artifacts.append(_epub(content, options, progress))
+            artifacts.append(_epub(content, options, progress, document, diags))
     return BuildResult(tuple(artifacts), tuple(sorted(set(diags))))
 
 
@@ -104,7 +109,7 @@ def output_path(book: Book, lang: str, fmt: str, out_dir: Path) -> Path:
 
 
 def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
-         diags: list[Diagnostic]) -> Artifact:
+         diags: list[Diagnostic]) -> tuple[Artifact, object]:
     book, lang = content.book, content.lang
     start = time.perf_counter()
     progress(f"render html [{lang}]")
@@ -116,11 +121,13 @@ def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
                        relayout=lambda pages: render_print(content, anchor_pages=pages))
     diags += result.diagnostics
     return Artifact(target, lang, "pdf", target.stat().st_size,
-                    time.perf_counter() - start, result.pages)
+                    time.perf_counter() - start, result.pages), result.document
 
 
-def _epub(content: EditionContent, options: BuildOptions, progress: Progress) -> Artifact:
+def _epub(content: EditionContent, options: BuildOptions, progress: Progress,
+          document: object = None, diags: list[Diagnostic] | None = None) -> Artifact:
     from .epub import write_epub
+    from .pagemap import edition_page_map
 
     book, lang = content.book, content.lang
     start = time.perf_counter()
@@ -130,6 +137,10 @@ def _epub(content: EditionContent, options: BuildOptions, progress: Progress) ->
     progress(f"package epub [{lang}]")
     target = output_path(book, lang, "epub", options.out_dir)
     values = common_values(content, Localizer(lang, book.root))
-    result = write_epub(book, lang, pages, images, target, values)
+    pmap = edition_page_map(content, [p.doc_id for p in pages], document)
+    progress(f"page-list [{lang}]: {PAGE_MAP_SOURCES[pmap.source]}")
+    result = write_epub(book, lang, pages, images, target, values, pmap)
+    if diags is not None:
+        diags += result.diagnostics
     return Artifact(target, lang, "epub", target.stat().st_size,
                     time.perf_counter() - start, None)

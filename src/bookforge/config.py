@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Diagnostic, error, raise_if_errors
-from .model import Author, BookConfig, Licence
+from .model import Author, BookConfig, Licence, Series
 
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 TRIMS = {"A4", "A5", "B5", "6x9in"}
@@ -137,6 +137,10 @@ BOOK_SCHEMA: dict[str, Field] = {
     }),
     "colophon": Field(_is_lang_map),
     "abstract": Field(_is_lang_map),
+    "series": Field(_is_table, sub={  # the collection the volume belongs to, optional
+        "title": Field(_is_lang_map, required=True),
+        "number": Field(lambda v: None if type(v) is int and v > 0 else "must be a number >= 1"),
+    }),
     "isbn": Field(_is_isbn_map),
     "markdown": Field(_is_table, sub={"allow_html": Field(_is_bool)}),
     "glossary": Field(_is_table, sub={"gloss": Field(_choice(*GLOSS_STYLES))}),
@@ -240,6 +244,8 @@ def load_config(book_dir: Path) -> BookConfig:
         licence=Licence(data["licence"]["name"], data["licence"]["url"]),
         colophon=dict(data.get("colophon", {})),
         abstract=dict(data.get("abstract", {})),
+        series=Series(dict(data["series"]["title"]), data["series"].get("number"))
+        if "series" in data else None,
         isbn={k: dict(v) for k, v in data.get("isbn", {}).items()},
         allow_html=bool(data.get("markdown", {}).get("allow_html", False)),
         gloss=data.get("glossary", {}).get("gloss", "first-per-chapter"),

@@ -1,28 +1,42 @@
-"""Stage 6b, epub: the EPUB pages of an edition -> an EPUB 3 file (ebooklib).
+"""Stage 6b, epub: the EPUB pages of an edition (+ the print page map) -> an EPUB 3 file.
 
-ebooklib writes the package; the XHTML documents, the navigation document and the
-metadata are ours, so ids, linear flags and landmarks are set explicitly rather than left
-to ebooklib's defaults.
+ebooklib writes the package; the XHTML documents, the navigation document, the cover and
+the metadata are ours, so ids, linear flags, landmarks and the page-list are set
+explicitly rather than left to ebooklib's defaults. Accessibility metadata is derived from
+what the documents really contain.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
 
+from . import pagemap
+from .cover import CoverText, make_cover
 from .errors import Diagnostic, RenderError, error
-from .i18n import Localizer
-from .model import Book
+from .i18n import Localizer, sort_key
+from .model import Author, Book
 from .output import atomic_path
 from .pdf import styles_dir
 from .render import EpubPage, render_template
 
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
                ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
+OPF_NS = "http://www.idpf.org/2007/opf"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+BACK_KINDS = ("glossary", "index")
+NAV_FILE = "nav.xhtml"
+COVER_FILE = "cover.xhtml"
+COVER_IMAGE = "images/cover.png"
 
 
 class XhtmlItem(epub.EpubItem):
@@ -35,30 +49,55 @@ class XhtmlItem(epub.EpubItem):
         self.properties = properties or []
 
 
+class ResourceItem(epub.EpubItem):
+    def __init__(self, uid: str, file_name: str, media_type: str, content: bytes,
+                 properties: list[str] | None = None) -> None:
+        super().__init__(uid=uid, file_name=file_name, media_type=media_type, content=content)
+        self.properties = properties or []
+
+
+class Writer(epub.EpubWriter):
+    """ebooklib's writer, plus `xml:lang` on the package and explicit linear flags."""
+
+    def __init__(self, name: str, book: epub.EpubBook, lang: str,
+                 options: dict | None = None) -> None:
+        super().__init__(name, book, options)
+        self.lang = lang
+
+    def _write_opf_file(self, root):  # type: ignore[no-untyped-def]
+        root.set(XML_LANG, self.lang)
+        for itemref in root.iter("itemref", f"{{{OPF_NS}}}itemref"):
+            itemref.set("linear", itemref.get("linear", "yes"))
+        super()._write_opf_file(root)
+
+
 @dataclass(frozen=True)
 class EpubResult:
     path: Path
     documents: int
+    page_markers: int
     diagnostics: tuple[Diagnostic, ...]
 
 
-def book_identifier(book: Book, lang: str) -> str:
-    isbn = book.config.isbn_for(lang, "epub")
+def book_identifier(book: Book, lang: str, fmt: str = "epub") -> str:
+    isbn = book.config.isbn_for(lang, fmt)
     if isbn:
         return "urn:isbn:" + isbn.replace("-", "").replace(" ", "")
-    seed = f"bookforge:{book.config.slug}:{lang}"
+    seed = f"bookforge:{book.config.slug}:{lang}" + ("" if fmt == "epub" else f":{fmt}")
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
 
 
-def _check_xml(page: EpubPage) -> None:
+def _check_xml(name: str, xhtml: str) -> None:
     try:
-        etree.fromstring(page.xhtml.encode("utf-8"))
+        etree.fromstring(xhtml.encode("utf-8"))
     except etree.XMLSyntaxError as exc:
-        raise RenderError([error(page.file_name, exc.lineno or 0, "epub-xhtml",
+        raise RenderError([error(name, exc.lineno or 0, "epub-xhtml",
                                  f"generated XHTML is not well-formed: {exc.msg}")]) from exc
 
 
-def _nav(pages: list[EpubPage], lang: str, loc: Localizer, values: dict) -> str:
+# -- navigation -----------------------------------------------------------------------------
+
+def _toc(pages: Sequence[EpubPage]) -> list[dict]:
     toc: list[dict] = []
     current_part: dict | None = None
     for p in pages:
@@ -71,62 +110,282 @@ def _nav(pages: list[EpubPage], lang: str, loc: Localizer, values: dict) -> str:
             toc.append(entry)
         elif p.kind == "chapter" and current_part is not None:
             current_part["children"].append(entry)
-        elif p.kind in ("front", "glossary", "index"):
-            current_part = None if p.kind in ("glossary", "index") else current_part
+        elif p.kind in ("front", "chapter", *BACK_KINDS):
+            current_part = None if p.kind in BACK_KINDS else current_part
             toc.append(entry)
-    first_body = next((p for p in pages if p.kind in ("part", "chapter")), pages[0])
-    landmarks = [{"type": "toc", "href": "nav.xhtml#toc", "title": loc.gettext("Contents")},
-                 {"type": "bodymatter", "href": first_body.file_name,
-                  "title": loc.gettext("Start of content")}]
-    for p in pages:
-        if p.kind in ("glossary", "index"):
-            landmarks.append({"type": p.kind, "href": p.file_name, "title": p.title})
+    return toc
+
+
+def _landmarks(pages: Sequence[EpubPage], loc: Localizer) -> list[dict]:
+    marks = [{"type": "cover", "href": COVER_FILE, "title": loc.gettext("Cover")},
+             {"type": "toc", "href": f"{NAV_FILE}#toc", "title": loc.gettext("Contents")}]
+    first_body = next((p for p in pages if p.kind in ("part", "chapter")), None)
+    if first_body is not None:
+        marks.append({"type": "bodymatter", "href": first_body.file_name,
+                      "title": loc.gettext("Start of content")})
+    back = [p for p in pages if p.kind in BACK_KINDS]
+    marks += [{"type": p.kind, "href": p.file_name, "title": p.title} for p in back]
+    if back:
+        marks.append({"type": "backmatter", "href": back[0].file_name,
+                      "title": loc.gettext("Back matter")})
+    return marks
+
+
+def _nav(pages: Sequence[EpubPage], lang: str, loc: Localizer, values: dict) -> str:
     return render_template("epub/nav.xhtml", loc, page_title=loc.gettext("Contents"),
-                           page_lang=lang, toc=toc, landmarks=landmarks, **values)
+                           page_lang=lang, toc=_toc(pages), landmarks=_landmarks(pages, loc),
+                           **values)
+
+
+def _add_page_list(nav: str, markers: Sequence[pagemap.Marker], loc: Localizer) -> str:
+    """The nav document with a page-list nav appended to its body."""
+    items = "".join(f'<li><a href="{m.file_name}#page-{m.number}">{m.label}</a></li>'
+                    for m in markers)
+    title = loc.gettext("Pages")
+    block = (f'<nav epub:type="page-list" role="doc-pagelist" id="page-list" hidden="hidden" '
+             f'aria-labelledby="page-list-title"><h2 id="page-list-title">{_esc(title)}</h2>'
+             f"<ol>{items}</ol></nav>\n")
+    return nav.replace("</body>", block + "</body>", 1)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# -- metadata -------------------------------------------------------------------------------
+
+def chapter_authors(book: Book, lang: str) -> list[Author]:
+    """Every chapter author once, in book order (the first entry with an ORCID wins)."""
+    seen: dict[str, Author] = {}
+    for chapter in (*book.front, *book.chapters()):
+        for a in chapter.version(lang).authors:
+            if a.name not in seen or (a.orcid and not seen[a.name].orcid):
+                seen[a.name] = a
+    editors = {e.name for e in book.config.editors}
+    return [a for a in seen.values() if a.name not in editors]
+
+
+def keywords(book: Book, lang: str) -> list[str]:
+    words = {k.strip() for c in book.chapters() for k in c.version(lang).keywords
+             if c.version(lang).lang == lang and k.strip()}
+    return sorted(words, key=lambda w: sort_key(w, lang))
+
+
+def orcid_url(orcid: str) -> str:
+    return orcid if orcid.startswith("http") else "https://orcid.org/" + orcid.strip()
+
+
+@dataclass(frozen=True)
+class Content:
+    """What the documents contain, for the accessibility metadata."""
+
+    images: int
+    glossary: bool
+    index: bool
+    page_markers: int
+    tables: int
+
+
+def accessibility(content: Content, loc: Localizer, print_source: str) -> list[tuple]:
+    features = ["tableOfContents", "structuralNavigation", "readingOrder",
+                "displayTransformability"]
+    if content.images:
+        features.append("alternativeText")
+    if content.page_markers:
+        features += ["pageBreakMarkers", "printPageNumbers"]
+    # a glossary is no accessibilityFeature value of the schema.org vocabulary (Ace rejects
+    # it); the glossary is announced by its landmark and in the summary instead
+    if content.index:
+        features.append("index")
+    modes = ["textual"] + (["visual"] if content.images else [])
+    summary = [loc.gettext("This publication conforms to EPUB Accessibility 1.1 and WCAG 2.2 "
+                           "Level AA. It has a table of contents, structured headings and a "
+                           "logical reading order, and its text can be resized and restyled.")]
+    if content.images:
+        summary.append(loc.gettext("Every image has a text alternative and a caption."))
+    if content.glossary and content.index:
+        summary.append(loc.gettext("A glossary and an index are included."))
+    elif content.glossary:
+        summary.append(loc.gettext("A glossary is included."))
+    if content.page_markers:
+        summary.append(loc.gettext("Page numbers of the print edition are marked in the text "
+                                   "and listed in the navigation."))
+    meta: list[tuple] = [("schema:accessMode", m) for m in modes]
+    meta.append(("schema:accessModeSufficient", "textual"))
+    if content.images:
+        meta.append(("schema:accessModeSufficient", "textual,visual"))
+    meta += [("schema:accessibilityFeature", f) for f in features]
+    meta += [("schema:accessibilityHazard", "none"),
+             ("schema:accessibilitySummary", " ".join(summary)),
+             ("dcterms:conformsTo", CONFORMS_TO)]
+    if content.page_markers:
+        meta.append(("pageBreakSource", print_source))
+    return meta
+
+
+def _meta(eb: epub.EpubBook, prop: str, value: str, **attrs: str) -> None:
+    eb.add_metadata(None, "meta", value, {"property": prop, **attrs})
+
+
+def _refine(eb: epub.EpubBook, ident: str, prop: str, value: str, **attrs: str) -> None:
+    _meta(eb, prop, value, refines="#" + ident, **attrs)
+
+
+def describe(eb: epub.EpubBook, book: Book, lang: str, values: dict, loc: Localizer) -> None:
+    """The package metadata: titles, people, identifiers, rights, subjects, series."""
+    cfg = book.config
+    eb.set_identifier(book_identifier(book, lang))
+    eb.title = str(values["title"])
+    eb.add_metadata("DC", "title", eb.title, {"id": "title"})
+    _refine(eb, "title", "title-type", "main")
+    _refine(eb, "title", "display-seq", "1")
+    if values.get("subtitle"):
+        eb.add_metadata("DC", "title", str(values["subtitle"]), {"id": "subtitle"})
+        _refine(eb, "subtitle", "title-type", "subtitle")
+        _refine(eb, "subtitle", "display-seq", "2")
+    eb.set_language(lang)
+    for i, editor in enumerate(cfg.editors, 1):
+        _person(eb, "creator", f"editor-{i}", editor, "edt")
+    for i, author in enumerate(chapter_authors(book, lang), 1):
+        _person(eb, "contributor", f"author-{i}", author, "aut")
+    eb.add_metadata("DC", "publisher", cfg.publisher)
+    eb.add_metadata("DC", "date", cfg.date.isoformat())
+    rights = (loc.gettext("This work is licensed under") + " " + cfg.licence.name
+              + " (" + cfg.licence.url + ")")
+    eb.add_metadata("DC", "rights", rights)
+    for word in keywords(book, lang):
+        eb.add_metadata("DC", "subject", word)
+    series = getattr(cfg, "series", None)
+    if series:
+        name = series.title.get(lang) or next(iter(series.title.values()))
+        _meta(eb, "belongs-to-collection", name, id="series")
+        _refine(eb, "series", "collection-type", "series")
+        if series.number is not None:
+            _refine(eb, "series", "group-position", str(series.number))
+
+
+def _person(eb: epub.EpubBook, element: str, ident: str, person: Author, role: str) -> None:
+    eb.add_metadata("DC", element, person.name, {"id": ident})
+    _refine(eb, ident, "role", role, scheme="marc:relators")
+    if person.orcid:
+        _refine(eb, ident, "dcterms:identifier", orcid_url(person.orcid))
+
+
+def modified_time() -> dt.datetime:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _content(pages: Sequence[EpubPage], images: Sequence[str], markers: int) -> Content:
+    tables = sum(p.xhtml.count("<table") for p in pages)
+    return Content(images=len(images), glossary=any(p.kind == "glossary" for p in pages),
+                   index=any(p.kind == "index" for p in pages), page_markers=markers,
+                   tables=tables)
+
+
+# -- the cover ------------------------------------------------------------------------------
+
+def _cover(book: Book, lang: str, values: dict, loc: Localizer) -> tuple[bytes, str, tuple]:
+    editors = loc.gettext("Edited by") + " " + str(values["editor_names"])
+    edition = loc.gettext("{language} edition").format(language=loc.language_title(lang))
+    cover = make_cover(CoverText(str(values["title"]), str(values.get("subtitle") or ""),
+                                 editors, edition, book.config.publisher, lang))
+    alt = loc.gettext("Cover") + ": " + str(values["title"])
+    if values.get("subtitle"):
+        alt += ". " + str(values["subtitle"])
+    alt += ". " + editors + ". " + edition + "."
+    xhtml = render_template("epub/cover.xhtml", loc, page_title=loc.gettext("Cover"),
+                            page_lang=lang, cover_src=COVER_IMAGE, cover_alt=alt,
+                            width=cover.width, height=cover.height, **values)
+    return cover.png, xhtml, cover.diagnostics
+
+
+# -- writing --------------------------------------------------------------------------------
+
+def print_source(book: Book, lang: str, values: dict) -> str:
+    isbn = book.config.isbn_for(lang, "pdf")
+    if isbn:
+        return "urn:isbn:" + re.sub(r"[\s-]", "", isbn)
+    return str(values["title"]) + " (PDF, " + lang + ")"
+
+
+def with_page_markers(pages: Sequence[EpubPage], nav: str,
+                      pmap: pagemap.PageMap | None) -> tuple[dict[str, str], list]:
+    """The documents in reading order (the contents after the front matter, as in print),
+    with the page-break markers of `pmap`."""
+    documents = {p.file_name: p.xhtml for p in pages}
+    order = [*(p.file_name for p in pages if p.kind in ("title", "copyright", "front")),
+             NAV_FILE, *(p.file_name for p in pages
+                         if p.kind not in ("title", "copyright", "front"))]
+    docs = {name: (nav if name == NAV_FILE else documents[name]) for name in order}
+    if pmap is None or not pmap.pages:
+        return docs, []
+    aliases = {p.doc_id: p.file_name for p in pages}
+    aliases.update({k: f"{v}.xhtml" for k, v in pagemap.PRINT_ALIASES.items()})
+    aliases["toc"] = NAV_FILE
+    return pagemap.insert_markers(docs, pmap, aliases, frozenset({NAV_FILE}))
 
 
 def write_epub(book: Book, lang: str, pages: list[EpubPage], images: list[str],
-               target: Path, values: dict) -> EpubResult:
+               target: Path, values: dict, pmap: pagemap.PageMap | None = None) -> EpubResult:
     loc = Localizer(lang, book.root)
-    cfg = book.config
     eb = epub.EpubBook()
-    eb.set_identifier(book_identifier(book, lang))
-    eb.set_title(str(values["title"]))
-    eb.set_language(lang)
-    for i, editor in enumerate(cfg.editors, 1):
-        eb.add_author(editor.name, role="edt", uid=f"editor-{i}")
-    eb.add_metadata("DC", "publisher", cfg.publisher)
-    eb.add_metadata("DC", "date", cfg.date.isoformat())
-    eb.add_metadata("DC", "rights", f"{cfg.licence.name} ({cfg.licence.url})")
-
+    describe(eb, book, lang, values, loc)
+    for p in pages:
+        _check_xml(p.file_name, p.xhtml)
+    documents, markers = with_page_markers(pages, _nav(pages, lang, loc, values), pmap)
+    if markers:
+        documents[NAV_FILE] = _add_page_list(documents[NAV_FILE], markers, loc)
+    for prop, value in accessibility(_content(pages, images, len(markers)), loc,
+                                     print_source(book, lang, values)):
+        _meta(eb, prop, value)
+    cover_png, cover_xhtml, diags = _cover(book, lang, values, loc)
+    _meta_cover = {"name": "cover", "content": "cover-image"}
+    eb.add_metadata(None, "meta", "", _meta_cover)
+    eb.add_item(ResourceItem("cover-image", COVER_IMAGE, "image/png", cover_png,
+                             ["cover-image"]))
     css = (styles_dir() / "epub.css").read_bytes()
-    eb.add_item(epub.EpubItem(uid="css", file_name="css/epub.css", media_type="text/css",
-                              content=css))
+    eb.add_item(ResourceItem("css", "css/epub.css", "text/css", css))
     for n, rel in enumerate(images, 1):
         path = book.root / rel
-        eb.add_item(epub.EpubItem(uid=f"img-{n}", file_name=f"images/{rel}",
-                                  media_type=MEDIA_TYPES[path.suffix.lower()],
-                                  content=path.read_bytes()))
-    items = []
-    for p in pages:
-        _check_xml(p)
-        item = XhtmlItem(uid=f"doc-{p.doc_id}", file_name=p.file_name,
-                         content=p.xhtml.encode("utf-8"))
+        eb.add_item(ResourceItem(f"img-{n}", f"images/{rel}", MEDIA_TYPES[path.suffix.lower()],
+                                 path.read_bytes()))
+    cover = XhtmlItem("cover", COVER_FILE, cover_xhtml.encode("utf-8"))
+    eb.add_item(cover)
+    spine: list[epub.EpubItem] = [cover]
+    by_name = {p.file_name: p for p in pages}
+    for name, xhtml in documents.items():
+        _check_xml(name, xhtml)
+        if name == NAV_FILE:
+            item = XhtmlItem("nav", NAV_FILE, xhtml.encode("utf-8"), ["nav"])
+        else:
+            item = XhtmlItem(f"doc-{by_name[name].doc_id}", name, xhtml.encode("utf-8"),
+                             _properties(xhtml))
         eb.add_item(item)
-        items.append(item)
-    nav = XhtmlItem(uid="nav", file_name="nav.xhtml",
-                    content=_nav(pages, lang, loc, values).encode("utf-8"),
-                    properties=["nav"])
-    eb.add_item(nav)
-    ncx = epub.EpubNcx()
-    eb.add_item(ncx)
+        spine.append(item)
+    eb.add_item(epub.EpubNcx())
     eb.toc = tuple(epub.Link(p.file_name, p.title, f"toc-{p.doc_id}")
-                   for p in pages if p.kind in ("front", "part", "chapter", "glossary", "index"))
-    eb.spine = [items[0], nav, *items[1:]]
+                   for p in pages if p.kind in ("front", "part", "chapter", *BACK_KINDS))
+    eb.spine = spine
+    options = {"epub3_pages": False, "epub3_landmark": False, "epub2_guide": False,
+               "spine_direction": False, "mtime": modified_time(), "raise_exceptions": True}
     try:
         with atomic_path(target) as tmp:
-            epub.write_epub(str(tmp), eb, {"epub3_pages": False, "epub3_landmark": False,
-                                           "epub2_guide": False, "spine_direction": False})
+            writer = Writer(str(tmp), eb, lang, options)
+            writer.process()
+            writer.write()
     except (OSError, ValueError) as exc:
         raise RenderError([error(str(target), 0, "epub-write", str(exc))]) from exc
-    return EpubResult(path=target, documents=len(pages), diagnostics=())
+    return EpubResult(path=target, documents=len(pages), page_markers=len(markers),
+                      diagnostics=diags)
+
+
+def _properties(xhtml: str) -> list[str]:
+    props = []
+    if "<svg" in xhtml:
+        props.append("svg")
+    if "<math" in xhtml:
+        props.append("mathml")
+    return props

@@ -25,6 +25,14 @@ class Author:
 
 
 @dataclass(frozen=True)
+class Series:
+    """The collection a volume belongs to (book.toml `[series]`)."""
+
+    title: Mapping[str, str]
+    number: int | None = None
+
+
+@dataclass(frozen=True)
 class Licence:
     name: str
     url: str
@@ -48,6 +56,7 @@ class BookConfig:
     licence: Licence
     colophon: Mapping[str, str] = field(default_factory=dict)
     abstract: Mapping[str, str] = field(default_factory=dict)  # of the volume, optional
+    series: Series | None = None
     isbn: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     allow_html: bool = False
     gloss: str = "first-per-chapter"

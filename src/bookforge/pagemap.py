@@ -1,0 +1,471 @@
+"""Stage 6c, pagemap: the print layout of an edition -> where each printed page begins,
+and the EPUB XHTML documents -> the same documents with page-break markers.
+
+`page_map` reads a laid-out WeasyPrint `Document` (the one the PDF is written from, or
+one laid out only for this purpose): for each page, its printed folio (from the margin
+boxes, inferred from neighbouring pages when the page prints none), the id of the print
+section its first line belongs to, and the first words of that line. `insert_markers`
+finds those words in the EPUB document of the same section and puts an empty
+`<span epub:type="pagebreak" role="doc-pagebreak">` before them. A page map is cached as
+JSON next to the outputs so an EPUB-only build can reuse the last print layout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+FOLIO_RE = re.compile(r"^(\d+|[ivxlcdm]+)$")
+ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+         (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+HYPHENS = ("\u2010", "-", "\u00ad")
+SNIPPET_WORDS = 8
+FORMAT_VERSION = 2
+
+
+@dataclass(frozen=True)
+class PageStart:
+    label: str  # the printed folio ("v", "12")
+    doc: str  # id of the print section the page's first line is in; "" for a blank page
+    text: str  # the first words of the page; "" for a blank page
+    before: str = ""  # the last words of the page before, when it ends in the same section;
+    # ends with "-" when its last word is hyphenated onto this page
+
+
+@dataclass(frozen=True)
+class PageMap:
+    pages: tuple[PageStart, ...]
+    fingerprint: str
+    source: str = "pdf"  # "pdf" (this run's PDF) | "layout" (laid out for the EPUB) | "cache"
+
+
+# -- reading the layout ---------------------------------------------------------------------
+
+def _text_boxes(box: Any) -> Iterator[Any]:
+    tag = box.element_tag or ""
+    if "::" in tag:  # generated content (markers, footnote calls, leaders) is not text
+        return
+    if type(box).__name__ == "TextBox":
+        yield box
+    for child in getattr(box, "children", ()):
+        yield from _text_boxes(child)
+
+
+def _lines(box: Any, doc_ids: frozenset[str], doc: str = "") -> Iterator[tuple[str, str]]:
+    """(section id, text) of every line of the page body, in order."""
+    name = type(box).__name__
+    if name in ("MarginBox", "FootnoteAreaBox"):
+        return
+    element = box.element
+    if element is not None and element.get("id") in doc_ids:
+        doc = element.get("id")
+    if name == "LineBox":
+        text = "".join(t.text for t in _text_boxes(box)).strip()
+        if text:
+            yield doc, text
+        return
+    for child in getattr(box, "children", ()):
+        yield from _lines(child, doc_ids, doc)
+
+
+def _printed_folio(page_box: Any) -> str | None:
+    for child in page_box.children:
+        if type(child).__name__ != "MarginBox" or child.at_keyword == "@top-center":
+            continue
+        text = "".join(t.text for t in _text_boxes(child)).strip()
+        if FOLIO_RE.match(text):
+            return text
+    return None
+
+
+def _snippet(lines: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    if not lines:
+        return "", ""
+    doc = lines[0][0]
+    words: list[str] = []
+    joined = ""
+    for line_doc, text in lines:
+        if line_doc != doc or len(words) >= SNIPPET_WORDS:
+            break
+        hyphenated = text.endswith(HYPHENS)
+        joined += text.rstrip("".join(HYPHENS)) if hyphenated else text + " "
+        words = joined.split()
+        if hyphenated:
+            continue
+    return doc, " ".join(joined.split()[:SNIPPET_WORDS])
+
+
+def page_map(document: Any, doc_ids: frozenset[str], fingerprint: str,
+             source: str = "pdf") -> PageMap:
+    """Where each page of a laid-out WeasyPrint document begins."""
+    folios: list[str | None] = []
+    pages: list[PageStart] = []
+    previous: list[tuple[str, str]] = []
+    for page in document.pages:
+        box = page._page_box
+        folios.append(_printed_folio(box))
+        lines = list(_lines(box, doc_ids))
+        doc, text = _snippet(lines[:4])
+        pages.append(PageStart("", doc, text, _tail(previous, doc)))
+        previous = lines
+    labels = infer_labels(folios)
+    return PageMap(tuple(PageStart(label, p.doc, p.text, p.before)
+                         for label, p in zip(labels, pages, strict=True)), fingerprint, source)
+
+
+def _tail(lines: Sequence[tuple[str, str]], doc: str) -> str:
+    """The last words of `lines` (the page before) if they are in section `doc`."""
+    last = [text for line_doc, text in lines[-2:] if line_doc == doc and doc]
+    if not last:
+        return ""
+    joined = ""
+    for text in last:
+        hyphenated = text.endswith(HYPHENS)
+        joined += text.rstrip("".join(HYPHENS)) + ("-" if hyphenated else " ")
+    hyphen = joined.endswith("-")
+    words = joined.rstrip("- ").split()[-SNIPPET_WORDS:]
+    return " ".join(words) + ("-" if hyphen else "")
+
+
+def roman(n: int) -> str:
+    out = ""
+    for value, letters in ROMAN:
+        while n >= value:
+            out += letters
+            n -= value
+    return out
+
+
+def _folio_value(folio: str) -> tuple[int, bool]:
+    if folio.isdigit():
+        return int(folio), False
+    total, prev = 0, 0
+    values = {letters: value for value, letters in ROMAN if len(letters) == 1}
+    for ch in reversed(folio):
+        v = values[ch]
+        total = total - v if v < prev else total + v
+        prev = max(prev, v)
+    return total, True
+
+
+def infer_labels(folios: Sequence[str | None]) -> list[str]:
+    """The printed folio of every page: as printed, or counted from the nearest page that
+    prints one (before it when there is one, else after it)."""
+    labels: list[str] = []
+    printed = [(i, f) for i, f in enumerate(folios) if f]
+    for i, folio in enumerate(folios):
+        if folio:
+            labels.append(folio)
+            continue
+        before = [(j, f) for j, f in printed if j < i]
+        after = [(j, f) for j, f in printed if j > i]
+        if before:
+            j, f = before[-1]
+            value, is_roman = _folio_value(f)
+            n = value + (i - j)
+        elif after:
+            j, f = after[0]
+            value, is_roman = _folio_value(f)
+            n = value - (j - i)
+        else:
+            n, is_roman = i + 1, False
+        if n < 1:
+            n, is_roman = i + 1, False
+        labels.append(roman(n) if is_roman else str(n))
+    return labels
+
+
+# -- caching --------------------------------------------------------------------------------
+
+def fingerprint(*parts: str) -> str:
+    digest = hashlib.sha256(str(FORMAT_VERSION).encode())
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def cache_dir() -> Path:
+    """Where page maps are kept between runs (not the out dir, which holds only outputs)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "bookforge" / "pagemaps"
+
+
+def cache_path(name: str, key: str) -> Path:
+    return cache_dir() / f"{name}-{key[:20]}.json"
+
+
+def save(pmap: PageMap, path: Path) -> None:
+    """Write the map, replacing older maps of the same edition; a cache that cannot be
+    written is no error."""
+    data = {"version": FORMAT_VERSION, "fingerprint": pmap.fingerprint,
+            "pages": [asdict(p) for p in pmap.pages]}
+    prefix = path.name.rsplit("-", 1)[0] + "-"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(prefix + "*.json"):
+            if old.name.rsplit("-", 1)[0] + "-" == prefix:
+                old.unlink(missing_ok=True)
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def load(path: Path, expected: str) -> PageMap | None:
+    """The cached page map at `path` if it was made from the same print layout."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != FORMAT_VERSION or data.get("fingerprint") != expected:
+            return None
+        pages = tuple(PageStart(str(p["label"]), str(p["doc"]), str(p["text"]),
+                                str(p.get("before", ""))) for p in data["pages"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return PageMap(pages, expected, "cache")
+
+
+# -- markers in the EPUB --------------------------------------------------------------------
+
+@lru_cache(maxsize=4096)
+def _normalise_char(ch: str) -> str:
+    if ch == "\u00ad":
+        return ""
+    if ch.isspace():
+        return " "
+    return unicodedata.normalize("NFKC", ch).casefold()
+
+
+def normalise(text: str) -> str:
+    return re.sub(r" +", " ", "".join(_normalise_char(c) for c in text)).strip()
+
+
+def _skipped(el: Any) -> bool:
+    kind = el.get(f"{{{EPUB_NS}}}type") or ""
+    return "noteref" in kind.split() or el.tag == f"{{{XHTML_NS}}}aside"
+
+
+class TextIndex:
+    """The body text of one XHTML document, normalised, with each character's place."""
+
+    def __init__(self, body: Any) -> None:
+        self.chars: list[str] = []
+        self.places: list[tuple[Any, str, int]] = []  # (element, "text" | "tail", offset)
+        self._walk(body)
+        self.text = "".join(self.chars)
+
+    def _add(self, el: Any, attr: str, value: str | None) -> None:
+        for offset, ch in enumerate(value or ""):
+            norm = _normalise_char(ch)
+            if norm == " " and (not self.chars or self.chars[-1] == " "):
+                continue
+            for c in norm:
+                self.chars.append(c)
+                self.places.append((el, attr, offset))
+
+    def _walk(self, el: Any) -> None:
+        if not isinstance(el.tag, str):
+            return
+        if not _skipped(el):
+            self._add(el, "text", el.text)
+            for child in el:
+                self._walk(child)
+                self._add(child, "tail", child.tail)
+
+    def find_after(self, before: str, snippet: str, start: int) -> int | None:
+        """Where `snippet` begins right after `before` (the end of the page before)."""
+        head = " ".join(normalise(snippet).split()[:4])
+        tail = normalise(before.removesuffix("-"))
+        if not tail or not head:
+            return None
+        joined = tail + ("" if before.endswith("-") else " ") + head
+        pos = self.text.find(joined, max(start - len(tail) - 1, 0))
+        if pos < 0:
+            return None
+        pos += len(tail) + (0 if before.endswith("-") else 1)
+        while pos > 0 and self.text[pos - 1].isalnum():  # page began mid-word
+            pos -= 1
+        return max(pos, start)
+
+    def find(self, snippet: str, start: int) -> int | None:
+        words = normalise(snippet).split()
+        for n in (len(words), 4, 2, 1):
+            if n > len(words) or n < 1 or (n == 1 and len(words[0]) < 4):
+                continue
+            pos = self.text.find(" ".join(words[:n]), start)
+            if pos >= 0:
+                while pos > 0 and self.text[pos - 1].isalnum():  # page began mid-word
+                    pos -= 1
+                return max(pos, start)
+        return None
+
+
+def _marker(label: str, number: int, tail: str = "") -> Any:
+    span = etree.Element(f"{{{XHTML_NS}}}span", nsmap={None: XHTML_NS, "epub": EPUB_NS})
+    span.set(f"{{{EPUB_NS}}}type", "pagebreak")
+    span.set("role", "doc-pagebreak")
+    span.set("id", f"page-{number}")
+    span.set("aria-label", label)
+    span.tail = tail
+    return span
+
+
+def _insert_at(index: TextIndex, pos: int, span: Any) -> None:
+    el, attr, offset = index.places[pos]
+    if attr == "text":
+        text = el.text or ""
+        el.text, span.tail = text[:offset], text[offset:]
+        el.insert(0, span)
+    else:
+        text = el.tail or ""
+        el.tail, span.tail = text[:offset], text[offset:]
+        parent = el.getparent()
+        parent.insert(parent.index(el) + 1, span)
+
+
+@dataclass(frozen=True)
+class Marker:
+    file_name: str
+    number: int  # 1-based page number in the PDF
+    label: str
+
+
+def insert_markers(documents: Mapping[str, str], pmap: PageMap, aliases: Mapping[str, str],
+                   top_only: frozenset[str] = frozenset()) -> tuple[dict[str, str], list[Marker]]:
+    """Put a page-break marker in `documents` (file name -> XHTML) where each page begins.
+
+    `aliases` maps a print section id to the EPUB file holding it; documents in `top_only`
+    get their markers at the top of the body (the navigation document)."""
+    trees = {name: etree.fromstring(xhtml.encode("utf-8")) for name, xhtml in documents.items()}
+    bodies = {name: tree.find(f"{{{XHTML_NS}}}body") for name, tree in trees.items()}
+    indexes: dict[str, TextIndex] = {}
+    last: dict[str, int] = {}  # file -> position of its last marker
+    plan: dict[str, list[tuple[int, int, str]]] = {}  # file -> [(position, page, label)]
+    placed: dict[int, tuple[str, int]] = {}  # page number -> (file, position)
+    blanks: list[int] = []  # blank pages waiting for the next page's place
+    for number, page in enumerate(pmap.pages, 1):
+        file_name = aliases.get(page.doc, "")
+        if file_name not in documents:
+            blanks.append(number)
+            continue
+        if file_name in top_only:
+            pos = 0
+        else:
+            if file_name not in indexes:
+                indexes[file_name] = TextIndex(bodies[file_name])
+            index = indexes[file_name]
+            previous = last.get(file_name)
+            start = 0 if previous is None else previous + 1
+            found = None
+            if start <= len(index.text):
+                found = index.find_after(page.before, page.text, start)
+                if found is None:
+                    found = index.find(page.text, start)
+            pos = found if found is not None else (previous or 0)
+        last[file_name] = pos
+        for n in [*blanks, number]:
+            placed[n] = (file_name, pos)
+        blanks = []
+    end_file = next(reversed(documents))
+    for n in blanks:  # blank pages at the very end
+        placed[n] = (end_file, -1)
+    markers: list[Marker] = []
+    for number, page in enumerate(pmap.pages, 1):
+        file_name, pos = placed[number]
+        plan.setdefault(file_name, []).append((pos, number, page.label))
+        markers.append(Marker(file_name, number, page.label))
+    for file_name, entries in plan.items():
+        body = bodies[file_name]
+        index = indexes.get(file_name)
+        for _pos, number, label in sorted(e for e in entries if e[0] < 0):
+            _append_end(body, _marker(label, number))
+        for pos, number, label in sorted((e for e in entries if e[0] >= 0), reverse=True):
+            span = _marker(label, number)
+            if pos == 0 or index is None or pos >= len(index.places):
+                _prepend(body, span)
+            else:
+                _insert_at(index, pos, span)
+    out = {name: etree.tostring(tree, encoding="unicode") for name, tree in trees.items()}
+    header = '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
+    return {name: header + text for name, text in out.items()}, markers
+
+
+def _prepend(body: Any, span: Any) -> None:
+    first = body[0] if len(body) else None
+    if first is not None and first.tag in (f"{{{XHTML_NS}}}section",
+                                           f"{{{XHTML_NS}}}article"):
+        span.tail = first.text
+        first.text = ""
+        first.insert(0, span)
+        return
+    span.tail = body.text
+    body.text = ""
+    body.insert(0, span)
+
+
+def _append_end(body: Any, span: Any) -> None:
+    target = body[-1] if len(body) and body[-1].tag == f"{{{XHTML_NS}}}section" else body
+    target.append(span)
+
+
+# -- for an edition -------------------------------------------------------------------------
+
+PRINT_ALIASES = {"half-title": "title-page", "book-index": "index"}
+
+
+def print_doc_ids(epub_doc_ids: Sequence[str]) -> frozenset[str]:
+    """The ids of the print sections that have an EPUB counterpart (plus the contents)."""
+    return frozenset({*epub_doc_ids, *PRINT_ALIASES, "toc"})
+
+
+def labels_from_ranges(count: int, ranges: Sequence[tuple[int, str]]) -> list[str]:
+    """Page labels from PDF /PageLabels ranges ((first index, "/r" | "/D"), ...)."""
+    labels = []
+    for i in range(count):
+        start, style = max((r for r in ranges if r[0] <= i), default=(0, "/D"))
+        n = i - start + 1
+        labels.append(roman(n) if style == "/r" else str(n))
+    return labels
+
+
+def edition_page_map(content: Any, epub_doc_ids: Sequence[str],
+                     document: Any = None) -> PageMap:
+    """The page map of an edition's print layout: from `document` (the PDF laid out in this
+    run), else the cached map when the print HTML is unchanged, else a fresh layout. The map
+    is cached (see `cache_dir`) either way."""
+    from . import __version__
+    from .pdf import PdfOptions, anchor_pages, layout, page_label_ranges, styles_dir
+    from .render import render_print
+
+    book = content.book
+    html = render_print(content)
+    css = (styles_dir() / "print.css").read_text(encoding="utf-8")
+    key = fingerprint(__version__, html, css, book.config.trim)
+    cache = cache_path(f"{book.config.slug}-{content.lang}", key)
+    source = "pdf"
+    if document is None:
+        cached = load(cache, key)
+        if cached is not None:
+            return cached
+        laid = layout(html, book.root, PdfOptions(trim=book.config.trim))
+        second = render_print(content, anchor_pages=anchor_pages(laid.document))
+        if second != html:
+            laid = layout(second, book.root, PdfOptions(trim=book.config.trim))
+        document, source = laid.document, "layout"
+    pmap = page_map(document, print_doc_ids(epub_doc_ids), key, source)
+    labels = labels_from_ranges(len(pmap.pages), page_label_ranges(document))
+    pmap = PageMap(tuple(PageStart(label, p.doc, p.text)
+                         for label, p in zip(labels, pmap.pages, strict=True)), key, source)
+    save(pmap, cache)
+    return pmap
