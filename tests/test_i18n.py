@@ -469,3 +469,34 @@ def test_malay_glossary_shows_english_terms_with_indonesian_counterparts(
             for item in root.iterfind(".//x:dt", ns)]
     assert [(term, span.text, span.get("lang")) for term, span in rows] == [
         ("social capital", "(modal sosial)", "id"), ("trust", "(kepercayaan)", "id")]
+
+
+def test_book_catalog_prefers_a_fresh_mo_and_recompiles_a_newer_po(tmp_path: Path) -> None:
+    import os
+
+    from babel.messages.mofile import write_mo
+
+    from bookforge.i18n import read_catalog, translations
+
+    folder = tmp_path / "locale" / "ms" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "bookforge.po"
+    po.write_text('msgid ""\nmsgstr "Language: ms\\n"\n\nmsgid "Contents"\nmsgstr "Isi"\n',
+                  encoding="utf-8")
+    compiled = read_catalog(po, "ms")
+    compiled["Contents"].string = "Kandungan"  # differs from the .po, to see which is read
+    with (folder / "bookforge.mo").open("wb") as fh:
+        write_mo(fh, compiled)
+    os.utime(po, (1, 1))
+    translations.cache_clear()
+    assert Localizer("ms", tmp_path).gettext("Contents") == "Kandungan"
+    os.utime(po)  # the .po is now newer than the .mo
+    translations.cache_clear()
+    assert Localizer("ms", tmp_path).gettext("Contents") == "Isi"
+
+
+def test_check_warns_about_a_language_babel_does_not_know(tmp_path: Path) -> None:
+    from bookforge.i18n import check_catalogs
+
+    codes = [d.code for d in check_catalogs(["en", "id", "xx"], tmp_path)]
+    assert codes == ["locale-unknown", "label-untranslated"]
