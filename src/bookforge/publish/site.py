@@ -167,7 +167,7 @@ def landing_page(volume: Volume, lang: str, u: Urls) -> Page:
         date_iso=cfg.date.isoformat(), date_long=loc.date(cfg.date, "long"),
         place=cfg.place, language_name=loc.language_name(lang),
         isbns=[(f.format.upper(), f.isbn) for f in edition.files if f.isbn],
-        keywords="; ".join(edition.keywords), downloads=downloads, records=records,
+        downloads=downloads, records=records,
         parts=_parts(volume, lang, loc, page, u), opds2=u.href(urls.OPDS2, page),
         canonical=u.absolute(page) if u.base_url else None,
         json_ld=json_script(book_json_ld(volume, edition, u)),
