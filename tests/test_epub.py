@@ -148,7 +148,9 @@ def test_cover_image_and_page(built_minimal: Path) -> None:
     assert {"toc", "bodymatter", "glossary", "backmatter"} <= set(landmarks)
 
 
-def test_series_orcid_isbn_and_cached_page_map(minimal: Path, tmp_path: Path) -> None:
+def test_series_orcid_isbn_and_cached_page_map(minimal: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     toml = minimal / "book.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + (
         '\n[series]\ntitle = { id = "Seri Uji", en = "Test Series" }\nnumber = 2\n'
@@ -279,3 +281,58 @@ def test_pandoc_reads_every_chapter(built_book: Path, lang: str) -> None:
                      for w in markdown_words(c.version(lang).body))
     found = sum(min(n, got[w]) for w, n in wanted.items())
     assert found / sum(wanted.values()) >= 0.98, found / sum(wanted.values())
+
+
+# -- semantics ------------------------------------------------------------------------------
+
+ROLES = {"noteref": "doc-noteref", "footnote": "doc-footnote", "chapter": "doc-chapter",
+         "part": "doc-part", "abstract": "doc-abstract", "bibliography": "doc-bibliography",
+         "pagebreak": "doc-pagebreak", "cover": "doc-cover", "toc": "doc-toc",
+         "page-list": "doc-pagelist", "endnotes": "doc-endnotes"}
+
+
+def content_documents(epub: Path) -> dict[str, etree._Element]:
+    with zipfile.ZipFile(epub) as z:
+        return {n.removeprefix("EPUB/"): etree.fromstring(z.read(n)) for n in z.namelist()
+                if n.endswith(".xhtml")}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_book_epub_semantics(built_book: Path, lang: str) -> None:
+    docs = content_documents(book_file(built_book, lang, "epub"))
+    problems: list[str] = []
+    notes = 0
+    for name, root in docs.items():
+        for el in root.iter("{*}*"):
+            for kind in (el.get(EPUB_TYPE) or "").split():
+                in_landmarks = el.xpath("ancestor::x:nav[@id='landmarks']", namespaces=NS)
+                if kind in ROLES and not in_landmarks and el.get("role") != ROLES[kind]:
+                    problems.append(f"{name}: epub:type {kind} without role {ROLES[kind]}")
+        for img in root.iterfind(".//x:img", NS):
+            if not (img.get("alt") or "").strip():
+                problems.append(f"{name}: image without alt text")
+        for fig in root.iterfind(".//x:figure", NS):
+            if fig.find("x:figcaption", NS) is None:
+                problems.append(f"{name}: figure without figcaption")
+        for table in root.iterfind(".//x:table", NS):
+            if table.find("x:caption", NS) is None or table.find(".//x:th", NS) is None:
+                problems.append(f"{name}: table without caption or header cells")
+        levels = [int(h.tag[-1]) for h in root.iter() if isinstance(h.tag, str)
+                  and re.fullmatch(r"\{.*\}h[1-6]", h.tag)]
+        skips = any(b > a + 1 for a, b in zip(levels, levels[1:], strict=False))
+        if levels and (levels[0] != 1 or skips):
+            problems.append(f"{name}: heading levels {levels} skip a level")
+        for ref in root.xpath(".//x:a[@epub:type='noteref']", namespaces=NS):
+            notes += 1
+            target = root.find(f".//*[@id='{ref.get('href').lstrip('#')}']")
+            if target is None or target.get(EPUB_TYPE) != "footnote":
+                problems.append(f"{name}: noteref {ref.get('href')} has no footnote")
+                continue
+            back = target.find(".//x:a[@role='doc-backlink']", NS)
+            if back is None or root.find(f".//*[@id='{back.get('href').lstrip('#')}']") is None:
+                problems.append(f"{name}: footnote {target.get('id')} has no working back-link")
+        for dl in root.xpath(".//x:section[@epub:type='glossary']//x:dl", namespaces=NS):
+            if any(dt.find(".//x:dfn", NS) is None for dt in dl.iterfind("x:dt", NS)):
+                problems.append(f"{name}: glossary term without dfn")
+    assert notes > 0
+    assert problems == []
