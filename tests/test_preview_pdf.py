@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -31,21 +32,33 @@ def printed_number(text: str) -> str:
     raise AssertionError(f"no page number on page: {lines[:2]} ... {lines[-2:]}")
 
 
-def wait_for_pdf(url: str, tmp: Path, must_contain: str, timeout: float = 120) -> Path:
-    """Poll the page until it links a PDF whose text contains `must_contain`."""
+def wait_for_pdf(url: str, tmp: Path, must_contain: str, timeout: float = 120,
+                 doc: str = "01-alpha-01-trust") -> Path:
+    """Poll the page until it links a PDF whose first page contains `must_contain`."""
     deadline = time.monotonic() + timeout
     target = tmp / "chapter.pdf"
     while time.monotonic() < deadline:
-        _, html, _ = get(url, "/?edition=en&doc=01-alpha-01-trust")
+        _, html, _ = get(url, f"/?edition=en&doc={doc}")
         m = PDF_LINK.search(html.decode())
         if m:
             status, body, ctype = get(url, m.group(1).replace("&amp;", "&"))
             if status == 200 and ctype == "application/pdf":
                 target.write_bytes(body)
-                if must_contain in page_text(target, 1):
+                if re.search(must_contain, page_text(target, 1)):
                     return target
         time.sleep(0.3)
     raise AssertionError(f"no chapter PDF with {must_contain!r} within {timeout} s")
+
+
+def full_start(book: Path, out: Path, heading: str) -> tuple[Path, int]:
+    """Build the English volume; the PDF and the page where `heading` starts."""
+    result = subprocess.run([sys.executable, "-m", "bookforge", "build", str(book), "--edition",
+                             "en", "--format", "pdf", "--untagged", "-q", "--out", str(out)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    pdf = out / "minimal-en.pdf"
+    pages = len(PdfReader(pdf).pages)
+    return pdf, next(i for i in range(1, pages + 1) if heading in page_text(pdf, i))
 
 
 def test_chapter_pdf_matches_the_full_volume(minimal: Path, built_minimal: Path,
@@ -68,3 +81,19 @@ def test_chapter_pdf_matches_the_full_volume(minimal: Path, built_minimal: Path,
         source.write_text(source.read_text().replace('title: "Trust and Social Capital"',
                                                      'title: "Trust in Print"'))
         wait_for_pdf(server.url, tmp_path, "Trust in Print")
+
+
+def test_chapter_pdf_follows_pages_moved_by_another_chapter(minimal: Path,
+                                                            tmp_path: Path) -> None:
+    doc = "02-beta-01-only-english"
+    with preview_server(minimal, "--pdf", "--edition", "en", "--chapter", doc) as server:
+        pdf, start = full_start(minimal, tmp_path / "before", "CHAPTER 2")
+        before = printed_number(page_text(pdf, start))
+        wait_for_pdf(server.url, tmp_path, rf"\n\s*{before}\s*$", doc=doc)
+        first = minimal / "parts/01-alpha/01-trust.en.md"
+        longer = "\n\n".join(["Cooperation grows slowly and fades quickly. " * 40] * 12)
+        first.write_text(first.read_text().replace("A second note.", longer + "\n\nA second note."))
+        pdf, start = full_start(minimal, tmp_path / "after", "CHAPTER 2")
+        after = printed_number(page_text(pdf, start))
+        assert int(after) > int(before)
+        wait_for_pdf(server.url, tmp_path, rf"\n\s*{after}\s*$", doc=doc)

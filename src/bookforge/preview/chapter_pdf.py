@@ -123,6 +123,7 @@ class ChapterPdfs:
         self._wanted: tuple[str, str] | None = None
         self._built: dict[tuple[str, str], EditionContent] = {}  # what each PDF shows
         self._starts: dict[str, dict[str, int]] = {}  # lang -> doc -> page
+        self._stale_starts: dict[str, dict[str, int]] = {}  # before the last other change
         self._snapshot: Snapshot | None = None
         self._stopping = False
         self.error = ""
@@ -152,6 +153,7 @@ class ChapterPdfs:
                 own = {v.path for c in (*snapshot.book.front, *snapshot.book.chapters())
                        if c.doc_id == wanted[1] for v in c.versions.values()}
             if any(p.resolve() not in own for p in paths):
+                self._stale_starts.update(self._starts)  # used until laid out anew
                 self._starts.clear()  # another file changed: pages before may have moved
                 self._built.clear()  # and a stylesheet changes the layout without the text
             self._cond.notify_all()
@@ -180,20 +182,37 @@ class ChapterPdfs:
                 self._build(*job)
 
     def _build(self, snapshot: Snapshot, lang: str, doc_id: str) -> None:
+        """Write the PDF; when another file moved the pages, first with the last known
+        starting page, then again once the whole edition has been laid out anew."""
         content = snapshot.editions[lang]
+        with self._cond:
+            known, stale = self._starts.get(lang), self._stale_starts.get(lang, {})
+        if known is None and doc_id in stale:
+            self._write(content, lang, doc_id, stale[doc_id])
+        if known is None:
+            try:
+                known = start_pages(content)
+            except Exception as exc:  # noqa: BLE001 - number from 1 rather than stop
+                self._report(exc)
+                known = {}
+            with self._cond:
+                self._starts[lang] = known
+            if doc_id in stale and known.get(doc_id, 1) == stale[doc_id]:
+                return
+        self._write(content, lang, doc_id, known.get(doc_id, 1))
+
+    def _write(self, content: EditionContent, lang: str, doc_id: str, start: int) -> None:
+        self.error = ""
         try:
-            if lang not in self._starts:
-                self._starts[lang] = start_pages(content)
-            start = self._starts[lang].get(doc_id, 1)
             write_chapter_pdf(content, doc_id, start, self.out_dir / self.file_name(lang, doc_id))
-            self.error = ""
-        except BookforgeError as exc:
-            self.error = "; ".join(d.format() for d in exc.diagnostics)
         except Exception as exc:  # noqa: BLE001 - keep the worker alive for the next save
-            self.error = repr(exc)
-        if self.error:
-            print(f"bookforge preview: chapter PDF failed: {self.error}", file=sys.stderr)
+            self._report(exc)
         with self._cond:
             self._built[(lang, doc_id)] = content
             self.generation += 1
         self.on_done()
+
+    def _report(self, exc: Exception) -> None:
+        self.error = "; ".join(d.format() for d in exc.diagnostics) \
+            if isinstance(exc, BookforgeError) else repr(exc)
+        print(f"bookforge preview: chapter PDF failed: {self.error}", file=sys.stderr)
