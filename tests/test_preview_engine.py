@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bookforge.load import load_book
 from bookforge.preview.engine import PreviewEngine
+from bookforge.preview.page import PageRequest, default_request, render_page
 from bookforge.render import render_epub
 from bookforge.transform import transform_edition
 
@@ -84,3 +85,22 @@ def test_incremental_output_equals_the_full_build_for_the_sample_book() -> None:
     engine = PreviewEngine(BOOK)
     engine.refresh()
     assert_same_as_full_build(engine, BOOK)
+
+
+def test_a_book_broken_from_the_start_shows_the_overlay_then_recovers(minimal: Path) -> None:
+    toml = minimal / "book.toml"
+    good = toml.read_text()
+    toml.write_text(good.replace('languages = ["id", "en"]', "languages = [\n"))
+    engine = PreviewEngine(minimal)
+    snap = engine.refresh()
+    assert snap.book is None and snap.errors
+    status, html = render_page(snap, default_request(snap, None, None), None, "")
+    assert status == 200 and 'id="preview-overlay"' in html and "book.toml:" in html
+    toml.write_text(good)
+    snap = engine.refresh({toml})
+    assert snap.errors == () and snap.book is not None
+    status, html = render_page(snap, default_request(snap, None, None), None, "")
+    assert status == 200 and "preview-overlay" not in html
+    assert "Kepercayaan dan Modal Sosial" in html
+    status, html = render_page(snap, PageRequest("en", "no-such-doc"), None, "")
+    assert status == 404 and "preview-toc" in html
