@@ -166,19 +166,27 @@ def anchor_pages(document: weasyprint.Document) -> dict[str, int]:
             for anchor in page.anchors}
 
 
+def final_layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
+                 stylesheets: list[Path] | None = None,
+                 relayout: Callable[[Mapping[str, int]], str] | None = None) -> LaidOut:
+    """The layout the PDF is written from: `relayout`, when given, gets the anchor pages of
+    a first layout and returns the HTML to lay out again (the index needs them)."""
+    laid = layout(html, book_root, options, stylesheets)
+    if relayout is not None:
+        second = relayout(anchor_pages(laid.document))
+        if second != html:
+            laid = layout(second, book_root, options, stylesheets)
+    return laid
+
+
 def write_pdf(html: str, book_root: Path, target: Path, trim: str = "155x230mm",
               stylesheets: list[Path] | None = None, tagged: bool = True,
               variant: str | None = None, print_ready: bool = False,
               relayout: Callable[[Mapping[str, int]], str] | None = None) -> PdfResult:
-    """Lay `html` out and write the PDF atomically. `relayout`, when given, gets the anchor
-    pages of the first layout and returns the HTML to lay out again (the index needs them)."""
+    """Lay `html` out (see `final_layout`) and write the PDF atomically."""
     options = PdfOptions(trim=trim, tagged=tagged, variant=variant, print_ready=print_ready)
     try:
-        laid = layout(html, book_root, options, stylesheets)
-        if relayout is not None:
-            second = relayout(anchor_pages(laid.document))
-            if second != html:
-                laid = layout(second, book_root, options, stylesheets)
+        laid = final_layout(html, book_root, options, stylesheets, relayout)
         document = laid.document
         with atomic_path(target) as tmp:
             document.write_pdf(tmp, pdf_tags=tagged, pdf_variant=variant,
