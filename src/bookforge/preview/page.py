@@ -143,8 +143,9 @@ def overlay_lines(diags: tuple[Diagnostic, ...]) -> list[str]:
 
 
 def render_page(snapshot: Snapshot, request: PageRequest, pdf_href: str | None,
-                pdf_status: str) -> tuple[int, str]:
-    """(HTTP status, HTML) for a request; an unknown document is a 404 page."""
+                pdf_status: str, version: str = "") -> tuple[int, str]:
+    """(HTTP status, HTML) for a request; an unknown document is a 404 page. `version`
+    is what the event stream announces for this state (the snapshot's by default)."""
     book = snapshot.book
     lang = request.lang if book and request.lang in book.config.languages else (
         book.config.languages[0] if book else "en")
@@ -165,8 +166,8 @@ def render_page(snapshot: Snapshot, request: PageRequest, pdf_href: str | None,
     cfg = book.config if book else None
     title = (cfg.title.get(lang) or next(iter(cfg.title.values()))) if cfg else "bookforge"
     html = render_template(
-        "preview/page.html", loc, lang=lang, book_title=title, version=snapshot.version,
-        styles_version=snapshot.styles,
+        "preview/page.html", loc, lang=lang, book_title=title,
+        version=version or str(snapshot.version), styles_version=snapshot.styles,
         nav=_nav(content, request, loc) if content else [], columns=columns,
         request=request, editions=[(x, Localizer(lang).language_name(x), page_url(
             x, request.doc_id, request.side_by_side)) for x in (cfg.languages if cfg else ())],

@@ -146,13 +146,11 @@ class Preview:
         doc_id = (query.get("doc") or [req.doc_id])[0]
         request = PageRequest(lang, doc_id, (query.get("view") or [""])[0] == "side")
         with self.engine.lock:
-            snapshot = self.engine.snapshot
-            href, status = (None, "")
+            snapshot, version = self.engine.snapshot, self.version()  # version first: a PDF
+            href, status = (None, "")  # finished meanwhile is announced as newer
             if self.pdf:
                 href, status = self.pdf.link(snapshot, request.lang, request.doc_id)
-            code, html = render_page(snapshot, request, href, status)
-        return code, html.replace(f'data-version="{snapshot.version}"',
-                                  f'data-version="{self.version()}"', 1)
+            return render_page(snapshot, request, href, status, version)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -174,7 +172,11 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(HTTPStatus.BAD_REQUEST, "bad request target")
         path, _, query = target.partition("?")
         if path in ("/", "/index.html"):
-            code, html = self.preview.page(parse_qs(query))
+            try:
+                code, html = self.preview.page(parse_qs(query))
+            except Exception as exc:  # noqa: BLE001 - a bug shows as a 500, the server stays
+                print(f"bookforge preview: page failed: {exc!r}", file=sys.stderr)
+                return self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "the page failed to render")
             return self._send(code, html.encode(), "text/html; charset=utf-8")
         if path == "/events":
             return self._events()
@@ -257,6 +259,34 @@ def make_server(preview: Preview) -> ThreadingHTTPServer:
     raise OSError(f"no free port from {port} to {port + 49}") from last
 
 
+def _announce(preview: Preview, server: ThreadingHTTPServer) -> str:
+    """Print the book's errors, a bad --edition and the URL; returns the URL."""
+    options, snapshot = preview.options, preview.engine.snapshot
+    host, port = server.server_address[:2]
+    url = f"http://{f'[{host}]' if ':' in str(host) else host}:{port}/"
+    for d in snapshot.errors:
+        print(d.format(), file=sys.stderr)
+    languages = snapshot.book.config.languages if snapshot.book else ()
+    if options.edition and languages and options.edition not in languages:
+        print(f"warning: edition '{options.edition}' is not in book.toml languages "
+              f"{list(languages)}; showing {languages[0]}", file=sys.stderr)
+    print(f"bookforge preview: serving {options.book_dir} at {url}  (Ctrl-C stops)", flush=True)
+    return url
+
+
+def _stop(preview: Preview, server: ThreadingHTTPServer) -> None:
+    preview.stop_event.set()
+    preview.hub.stop()
+    if preview.pdf:
+        preview.pdf.stop()
+        shutil.rmtree(preview.pdf.out_dir, ignore_errors=True)
+    server.server_close()
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(options: PreviewOptions) -> int:
     """Run the preview until Ctrl-C (or SIGTERM). Returns the exit status."""
     warning = host_warning(options.host)
@@ -264,30 +294,15 @@ def serve(options: PreviewOptions) -> int:
         print(warning, file=sys.stderr)
     preview = Preview(options)
     server = make_server(preview)
-    host, port = server.server_address[:2]
-    shown = f"[{host}]" if ":" in str(host) else host
-    url = f"http://{shown}:{port}/"
-    for d in preview.engine.snapshot.errors:
-        print(d.format(), file=sys.stderr)
-    print(f"bookforge preview: serving {options.book_dir} at {url}  (Ctrl-C stops)", flush=True)
-    watched = [preview.engine.book_dir, styles_dir()]
-    start_watcher(watched, preview.rebuild, preview.stop_event)
+    url = _announce(preview, server)
+    start_watcher([preview.engine.book_dir, styles_dir()], preview.rebuild, preview.stop_event)
     if options.open_browser:
         webbrowser.open(url)
-
-    def terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         print("bookforge preview: stopped", file=sys.stderr)
     finally:
-        preview.stop_event.set()
-        preview.hub.stop()
-        if preview.pdf:
-            preview.pdf.stop()
-            shutil.rmtree(preview.pdf.out_dir, ignore_errors=True)
-        server.server_close()
+        _stop(preview, server)
     return 0
