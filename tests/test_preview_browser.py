@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect, sync_playwright
 
 from .preview_support import CHROMIUM, CHROMIUM_ARGS, preview_server
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-expect = playwright_api.expect
 
 CHAPTER = Path("parts/01-alpha/01-trust.en.md")
 
@@ -24,7 +22,7 @@ CHAPTER = Path("parts/01-alpha/01-trust.en.md")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    with playwright_api.sync_playwright() as p:
+    with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()

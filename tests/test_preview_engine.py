@@ -104,3 +104,17 @@ def test_a_book_broken_from_the_start_shows_the_overlay_then_recovers(minimal: P
     assert "Kepercayaan dan Modal Sosial" in html
     status, html = render_page(snap, PageRequest("en", "no-such-doc"), None, "")
     assert status == 404 and "preview-toc" in html
+
+
+def test_a_broken_image_is_an_overlay_line_with_its_source_line(minimal: Path) -> None:
+    engine = PreviewEngine(minimal)
+    engine.refresh()
+    chapter = minimal / "parts/01-alpha/01-trust.en.md"
+    lines = chapter.read_text().splitlines()
+    at = lines.index("## Framework {#alpha-framework}") + 2
+    lines.insert(at, "![A missing picture](../../assets/missing.png)\n")
+    chapter.write_text("\n".join(lines) + "\n")
+    snap = engine.refresh({chapter})
+    status, html = render_page(snap, PageRequest("en", "01-alpha-01-trust"), None, "")
+    assert status == 200 and 'id="preview-overlay"' in html
+    assert f"parts/01-alpha/01-trust.en.md:{at + 1}:1: error[resource-missing]" in html
