@@ -294,8 +294,8 @@ def serve(options: PreviewOptions) -> int:
         print(warning, file=sys.stderr)
     preview = Preview(options)
     server = make_server(preview)
-    url = _announce(preview, server)
     start_watcher([preview.engine.book_dir, styles_dir()], preview.rebuild, preview.stop_event)
+    url = _announce(preview, server)
     if options.open_browser:
         webbrowser.open(url)
     signal.signal(signal.SIGTERM, _raise_interrupt)
