@@ -73,33 +73,6 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def cmd_preview(args: argparse.Namespace) -> int:
-    from .preview.server import PreviewOptions, serve
-
-    book_dir = Path(args.book_dir)
-    if not book_dir.is_dir():
-        print(f"{book_dir}: error[book-missing]: not a directory", file=sys.stderr)
-        return 2
-    return serve(PreviewOptions(book_dir=book_dir, chapter=args.chapter, edition=args.edition,
-                                host=args.host, port=args.port, open_browser=args.open,
-                                pdf=args.pdf))
-
-
-def cmd_glossary_export(args: argparse.Namespace) -> int:
-    from .glossary_export import export_glossary
-
-    try:
-        data = export_glossary(Path(args.book_dir), args.format)
-    except BookforgeError as exc:
-        _print_diagnostics(exc.diagnostics)
-        return 1
-    if args.out:
-        Path(args.out).write_bytes(data)
-    else:
-        sys.stdout.buffer.write(data)
-    return 0
-
-
 def cmd_publish(args: argparse.Namespace) -> int:
     from .publish import PublishOptions, publish
 
@@ -125,6 +98,33 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_glossary_export(args: argparse.Namespace) -> int:
+    from .glossary_export import export_glossary
+
+    try:
+        data = export_glossary(Path(args.book_dir), args.format)
+    except BookforgeError as exc:
+        _print_diagnostics(exc.diagnostics)
+        return 1
+    if args.out:
+        Path(args.out).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from .preview.server import PreviewOptions, serve
+
+    book_dir = Path(args.book_dir)
+    if not book_dir.is_dir():
+        print(f"{book_dir}: error[book-missing]: not a directory", file=sys.stderr)
+        return 2
+    return serve(PreviewOptions(book_dir=book_dir, chapter=args.chapter, edition=args.edition,
+                                host=args.host, port=args.port, open_browser=args.open,
+                                pdf=args.pdf))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bookforge",
                                 description="Compile a bilingual book folder to PDF and EPUB.")
@@ -148,14 +148,6 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")
     c.set_defaults(func=cmd_check)
 
-    g = sub.add_parser("glossary", help="glossary tools").add_subparsers(
-        dest="action", required=True, metavar="ACTION")
-    ge = g.add_parser("export", help="write the glossary as TBX-Basic or CSV")
-    ge.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")
-    ge.add_argument("--format", default="tbx", choices=["tbx", "csv"])
-    ge.add_argument("--out", default=None, metavar="FILE", help="output file (stdout)")
-    ge.set_defaults(func=cmd_glossary_export)
-
     pv = sub.add_parser("preview", help="serve a live preview of one chapter")
     pv.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")
     pv.add_argument("--chapter", default=None, metavar="PATH_OR_SLUG",
@@ -167,6 +159,14 @@ def parser() -> argparse.ArgumentParser:
     pv.add_argument("--open", action="store_true", help="open the page in a browser")
     pv.add_argument("--pdf", action="store_true", help="also keep a single-chapter PDF")
     pv.set_defaults(func=cmd_preview)
+
+    g = sub.add_parser("glossary", help="glossary tools").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    ge = g.add_parser("export", help="write the glossary as TBX-Basic or CSV")
+    ge.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")
+    ge.add_argument("--format", default="tbx", choices=["tbx", "csv"])
+    ge.add_argument("--out", default=None, metavar="FILE", help="output file (stdout)")
+    ge.set_defaults(func=cmd_glossary_export)
 
     pub = sub.add_parser("publish", help="build, then write the download site, OPDS and records")
     pub.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")

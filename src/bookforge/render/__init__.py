@@ -16,8 +16,8 @@ from ..i18n import Localizer, roman, sort_key
 from ..model import Author, Book
 from ..parse import parse_inline
 from ..transform.model import Document, EditionContent, Label
-from .frontmatter import CipView, cip_view
 from .backmatter import epub_chapter_label, glossary_groups, index_groups
+from .frontmatter import CipView, cip_view
 from .markdown import RenderContext, render_body
 
 
