@@ -113,6 +113,7 @@ def valid_isbn13(isbn: str) -> bool:
 
 PERSON = {
     "name": Field(_is_str, required=True),
+    "surname": Field(_is_str),
     "affiliation": Field(_is_str),
     "orcid": Field(_is_str),
     "email": Field(_is_str),
@@ -213,7 +214,8 @@ def read_toml(path: Path, rel: str) -> tuple[dict[str, Any], str]:
 
 def _author(d: Mapping[str, Any]) -> Author:
     return Author(name=d["name"].strip(), affiliation=d.get("affiliation", ""),
-                  orcid=d.get("orcid"), email=d.get("email"))
+                  orcid=d.get("orcid"), email=d.get("email"),
+                  family_name=(d.get("surname") or "").strip() or None)
 
 
 def load_config(book_dir: Path) -> BookConfig:

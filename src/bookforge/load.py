@@ -23,7 +23,7 @@ FRONT_RE = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2,3})\.md$
 FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(\n|\Z)", re.S)
 
 CHAPTER_KEYS = {"title", "short_title", "authors", "abstract", "keywords", "translations"}
-AUTHOR_KEYS = {"name", "affiliation", "orcid", "email"}
+AUTHOR_KEYS = {"name", "surname", "affiliation", "orcid", "email"}
 TRANSLATION_KEYS = {"title", "short_title", "abstract", "keywords"}
 
 
@@ -239,6 +239,15 @@ def check_meta(meta: Mapping[str, Any], rel: str, raw: str, kind: str,
         if extra:
             diags.append(error(rel, _meta_line(raw, "authors"), "front-matter-authors",
                                f"author {i} has unknown keys: {', '.join(sorted(extra))}"))
+        for key in ("surname", "affiliation", "orcid", "email"):
+            if key in a and not isinstance(a[key], str):
+                diags.append(error(rel, _meta_line(raw, "authors"), "front-matter-authors",
+                                   f"author {i}: '{key}' must be a string"))
+        surname = a.get("surname")
+        if isinstance(surname, str) and surname.strip() not in a["name"]:
+            diags.append(error(rel, _meta_line(raw, "authors"), "front-matter-authors",
+                               f"author {i}: surname '{surname}' is not part of the name "
+                               f"'{a['name']}'"))
     if kind == "chapter":
         for key in ("abstract", "keywords"):
             if not meta.get(key):
@@ -247,4 +256,5 @@ def check_meta(meta: Mapping[str, Any], rel: str, raw: str, kind: str,
 
 def _author(a: Mapping[str, Any]) -> Author:
     return Author(name=str(a["name"]).strip(), affiliation=str(a.get("affiliation") or ""),
-                  orcid=a.get("orcid"), email=a.get("email"))
+                  orcid=a.get("orcid"), email=a.get("email"),
+                  family_name=(a.get("surname") or "").strip() or None)

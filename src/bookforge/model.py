@@ -18,10 +18,24 @@ class Author:
     affiliation: str = ""
     orcid: str | None = None
     email: str | None = None
+    family_name: str | None = None  # front matter `surname`, when it is not the last word
 
     @property
     def surname(self) -> str:
+        """The name sorted and cited by: the explicit `surname`, else the last word."""
+        if self.family_name:
+            return self.family_name
         return self.name.split()[-1] if self.name.split() else self.name
+
+    @property
+    def given(self) -> str:
+        """The name without the surname ("" when the surname is the whole name)."""
+        name, surname = self.name, self.surname
+        if name.endswith(surname):
+            return name[: -len(surname)].strip()
+        if name.startswith(surname):
+            return name[len(surname):].strip()
+        return name
 
 
 @dataclass(frozen=True)

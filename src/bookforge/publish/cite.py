@@ -1,6 +1,7 @@
 """Citations of a chapter for its landing page: APA 7 and MLA 9, as safe HTML.
 
-Names are split the way the model does (the last word is the surname); the connecting
+Names are split the way the model does (`Author.surname`: the front matter's `surname`, else
+the last word; `Author.given`: the rest); the connecting
 words ("In", "Eds.", "pp.", "edited by") are localised through gettext.
 """
 
@@ -27,16 +28,13 @@ class CitedChapter:
     url: str
 
 
-def _given(name: str) -> list[str]:
-    return name.split()[:-1]
-
-
-def _initials(name: str) -> str:
-    return " ".join(f"{w[0]}." for w in _given(name) if w)
+def _initials(a: Author) -> str:
+    """"Q. T. T." for the given names; particles such as "bin" or "binti" are left out."""
+    return " ".join(f"{w[0]}." for w in a.given.split() if not w[0].islower())
 
 
 def _apa_author(a: Author) -> str:
-    initials = _initials(a.name)
+    initials = _initials(a)
     return f"{a.surname}, {initials}" if initials else a.surname
 
 
@@ -60,7 +58,7 @@ def _end(text: str) -> str:
 
 def apa(c: CitedChapter, loc: Localizer) -> Markup:
     authors = _apa_list([_apa_author(a) for a in c.authors])
-    editors = _apa_list([f"{_initials(e.name)} {e.surname}".strip() for e in c.editors])
+    editors = _apa_list([f"{_initials(e)} {e.surname}".strip() for e in c.editors])
     eds = loc.gettext("Eds.") if len(c.editors) > 1 else loc.gettext("Ed.")
     pages = ""
     if c.pages:
@@ -76,7 +74,7 @@ def _mla_authors(authors: Sequence[Author], loc: Localizer) -> str:
     if not authors:
         return ""
     first = authors[0]
-    given = " ".join(_given(first.name))
+    given = first.given
     lead = f"{first.surname}, {given}" if given else first.surname
     if len(authors) == 1:
         return lead

@@ -22,7 +22,7 @@ class CipView:
 
 def inverted(author: Author) -> str:
     """"Rekaan, Ayu": surname first, as catalogue headings give names."""
-    given = author.name[: -len(author.surname)].strip()
+    given = author.given
     return f"{author.surname}, {given}" if given else author.surname
 
 
