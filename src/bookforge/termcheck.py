@@ -2,7 +2,11 @@
 
 - a chapter whose version in one language uses a glossary term while the other version
   never uses its counterpart (counts and line of first use, naming both files);
-- italicised words in an Indonesian text that are not in the glossary (suggestions);
+- italicised words in an Indonesian text that are not in the glossary (suggestions), except
+  in the references section and italics that look like the title of a work: text inside a
+  citation parenthesis or followed by one ("*Bowling Alone* (2000)", "(Putnam, *Bowling
+  Alone*, 2000)"), and phrases of two or more words each capitalised ("*The Gift
+  Relationship*"; small words like "of", "the", "dan" may stay lower-case);
 - glossary rows that no text uses.
 """
 
@@ -11,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from markdown_it.token import Token
@@ -21,6 +26,13 @@ from .transform.glossary import lookup_key
 from .transform.model import Document, EditionContent
 
 MAX_SUGGESTION_WORDS = 5
+SMALL_WORDS = frozenset(
+    "a an and as at by de del der des di du et for from in into la le of on or over the to "
+    "und van von with dan dari ke oleh pada untuk yang".split())
+YEAR = r"(?:1[5-9]|20)\d\d[a-z]?"
+CITATION_AFTER = re.compile(rf"\s*\((?:[^()]*\b)?{YEAR}\b[^()]*\)")
+OPEN_CITATION = re.compile(r"\(([^()]*)$")
+CLOSE_CITATION = re.compile(r"^([^()]*)\)")
 
 
 def terminology_report(book: Book, contents: Mapping[str, EditionContent]) -> list[Diagnostic]:
@@ -64,8 +76,16 @@ def _name(doc: Document) -> str:
     return Path(doc.source.rel_path).name
 
 
-def _italic_spans(doc: Document) -> Iterator[tuple[int, list[Token]]]:
-    """(line, children) of every emphasis in the prose of a document."""
+@dataclass(frozen=True)
+class _Italic:
+    line: int
+    children: list[Token]
+    before: str  # plain text of the paragraph before and after the emphasis
+    after: str
+
+
+def _italic_spans(doc: Document) -> Iterator[_Italic]:
+    """Every emphasis in the prose of a document (not headings, not the references)."""
     in_references = False
     tokens = doc.tokens
     for i, tok in enumerate(tokens):
@@ -74,35 +94,58 @@ def _italic_spans(doc: Document) -> Iterator[tuple[int, list[Token]]]:
         if (tok.type != "inline" or not tok.children or in_references
                 or (i > 0 and tokens[i - 1].type == "heading_open")):
             continue
-        line = doc.parsed.line_of(tok)
-        current: list[Token] | None = None
-        for child in tok.children:
-            if child.type in ("softbreak", "hardbreak"):
-                line += 1
-            if child.type == "em_open":
-                current = []
-            elif child.type == "em_close" and current is not None:
-                yield line, current
-                current = None
-            elif current is not None:
-                current.append(child)
+        yield from _italics(tok.children, doc.parsed.line_of(tok))
+
+
+def _italics(children: list[Token], line: int) -> Iterator[_Italic]:
+    start: int | None = None
+    for n, child in enumerate(children):
+        if child.type == "em_open" and start is None:
+            start, first_line = n, line
+        elif child.type == "em_close" and start is not None:
+            yield _Italic(first_line, children[start + 1: n], _plain(children[:start]),
+                          _plain(children[n + 1:]))
+            start = None
+        line += child.content.count("\n") if child.type == "text" else int(
+            child.type in ("softbreak", "hardbreak"))
+
+
+def _plain(children: list[Token]) -> str:
+    return "".join(c.content if c.type in ("text", "code_inline") else
+                   " " if c.type in ("softbreak", "hardbreak") else "" for c in children)
+
+
+def looks_like_title(text: str, before: str, after: str) -> bool:
+    """An italic that names a work rather than a foreign word: inside or right before a
+    citation parenthesis with a year, or two or more words that are all capitalised."""
+    opened, closed = OPEN_CITATION.search(before), CLOSE_CITATION.match(after)
+    if opened and closed and re.search(rf"\b{YEAR}\b", opened.group(1) + closed.group(1)):
+        return True
+    if CITATION_AFTER.match(after):
+        return True
+    words = [w for w in text.split() if any(c.isalpha() for c in w)]
+    content = [w for w in words if w.casefold() not in SMALL_WORDS]
+    return (len(words) >= 2 and bool(content) and words[0][0].isupper()
+            and all(w[0].isupper() for w in content))
 
 
 def _italic_suggestions(glossary: Glossary, content: EditionContent) -> list[Diagnostic]:
     out = []
     for doc in _own_documents(content).values():
         seen: set[str] = set()
-        for line, children in _italic_spans(doc):
+        for italic in _italic_spans(doc):
+            children = italic.children
             if any(c.type in ("term_open", "link_open", "code_inline") for c in children):
                 continue
             text = " ".join("".join(c.content for c in children if c.type == "text").split())
             key = text.casefold()
             if (not re.search(r"[^\W\d_]", text) or len(text.split()) > MAX_SUGGESTION_WORDS
-                    or key in seen or lookup_key(glossary, text) is not None):
+                    or key in seen or lookup_key(glossary, text) is not None
+                    or looks_like_title(text, italic.before, italic.after)):
                 continue
             seen.add(key)
-            out.append(warning(doc.source.rel_path, line, "glossary-suggestion",
-                               f"*{text}* at line {line} is not in the glossary"))
+            out.append(warning(doc.source.rel_path, italic.line, "glossary-suggestion",
+                               f"*{text}* at line {italic.line} is not in the glossary"))
     return out
 
 

@@ -43,6 +43,7 @@ class GlossaryEntry:
     other_lang: str
     definition: str
     chapters: tuple[ChapterRef, ...] = ()
+    term_lang: str = ""  # the language of `term`: "en" in an edition the glossary lacks
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class IndexEntry:
     anchor: str
     term: str
     groups: tuple[LocatorGroup, ...]
+    term_lang: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,11 @@ def _form(term: Term, lang: str) -> str:
     return term.forms.get(lang) or term.forms["en"]
 
 
+def _form_lang(term: Term, lang: str) -> str:
+    """The language `_form` shows the term in."""
+    return lang if term.forms.get(lang) else "en"
+
+
 def _chapter_ref(doc: Document, href: str) -> ChapterRef:
     label = str(doc.number) if doc.number is not None else doc.source.running_title
     return ChapterRef(label=label, title=doc.source.title, href=href)
@@ -113,7 +120,7 @@ def glossary_groups(content: EditionContent, epub: bool) -> list[LetterGroup]:
         entries.append(GlossaryEntry(
             anchor=t.anchor, term=_form(t, lang), counterpart=t.forms.get(other, ""),
             other_lang=other, definition=t.definitions.get(lang) or t.definitions["en"],
-            chapters=refs))
+            chapters=refs, term_lang=_form_lang(t, lang)))
     return _group(entries, lang)
 
 
@@ -129,10 +136,21 @@ def page_ranges(uses: Sequence[TermUse], pages: Mapping[str, int],
                 front: frozenset[str] = frozenset()) -> tuple[Locator, ...]:
     """Uses -> one locator per page, consecutive pages merged into ranges ("12–14").
     `front` names the documents with roman page numbers; a range never crosses into the
-    body. Without page numbers (before the first layout) every use is its own locator."""
+    body.
+
+    Without page numbers (the first layout) there is one locator per document that uses
+    the term, at its first use there. Every use comes before the index in the print HTML,
+    so what the first layout puts in the index cannot move any page it points to; the
+    second layout gets the page of every use from the first and lists each page once. One
+    locator per use instead made a term used 480 times in a chapter an entry of 481 page
+    references, which WeasyPrint's column layout took minutes over."""
     known = sorted((pages[u.id], u.id) for u in uses if u.id in pages)
     if not known:
-        return tuple(Locator(href=f"#{u.id}", front=u.doc_id in front) for u in uses)
+        firsts: dict[str, TermUse] = {}
+        for use in uses:
+            firsts.setdefault(use.doc_id, use)
+        return tuple(Locator(href=f"#{u.id}", front=u.doc_id in front)
+                     for u in firsts.values())
     first_on_page: dict[int, TermUse] = {}
     by_id = {u.id: u for u in uses}
     for page, ident in known:
@@ -170,7 +188,8 @@ def index_groups(content: EditionContent, pages: Mapping[str, int] | None,
             groups = (LocatorGroup("", page_ranges(found, pages or {}, front)),)
         else:
             groups = _epub_groups(found, docs, chapter_label)
-        entries.append(IndexEntry(anchor=t.anchor, term=_form(t, lang), groups=groups))
+        entries.append(IndexEntry(anchor=t.anchor, term=_form(t, lang), groups=groups,
+                                  term_lang=_form_lang(t, lang)))
     return _group(entries, lang)
 
 

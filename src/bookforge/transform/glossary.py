@@ -3,17 +3,27 @@ with every use of a term wrapped in `term_open`/`term_close` tokens (a link to t
 entry, an id for the index, and the first-use gloss), and the uses recorded in the document.
 
 Matching works on the markdown-it token stream, on `text` tokens of prose only: never in
-headings, code, links, image alt text, footnote bodies or the references section. It is
-case-insensitive with Unicode word boundaries; the longest form wins ("kepercayaan publik"
-before "kepercayaan"); variants count as the term. `[text]{.term key="..."}` forces a use,
-`[text]{.noterm}` suppresses matching inside it.
+headings, code, links, image alt text or the references section. It is case-insensitive
+with Unicode word boundaries; the longest form wins ("kepercayaan publik" before
+"kepercayaan"); variants count as the term. A term may be broken across a source line
+("modal\\nsosial"): runs of text and soft line breaks are merged into one text token (the
+break kept as "\\n", so the HTML is unchanged) before matching. `[text]{.term key="..."}`
+forces a use, `[text]{.noterm}` suppresses matching inside it.
+
+Footnote bodies are matched too, at the point of their first reference (where the print
+edition lays them out), but a use in a footnote only links: the gloss goes to the first use
+in the running text. The index lists uses in footnotes like any other.
+
+The compiled matcher of a glossary and language is cached (keyed by the `Glossary` object),
+so a preview rebuild does not recompile it.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
@@ -22,6 +32,8 @@ from ..model import Glossary, Term
 from .model import Document, TermUse
 
 LOOKAROUND = 80  # characters of context read for "already glossed" detection
+WORD_RE = re.compile(r"\w+")
+CACHE_SIZE = 8  # glossaries whose compiled matchers are kept
 
 
 def other_lang(lang: str) -> str:
@@ -39,53 +51,141 @@ def _alternatives(forms: Iterable[str]) -> str:
     return "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in ordered)
 
 
+def _bounded(forms: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-])(?:{_alternatives(forms)})(?![\w-])", re.I)
+
+
 def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _first_word(form: str) -> str | None:
+    m = WORD_RE.match(form)
+    return m.group(0).casefold() if m else None
+
+
 @dataclass(frozen=True)
 class Matcher:
-    """Finds the terms of one language in text."""
+    """Finds the terms of one language in text.
+
+    Rather than one alternation of every form tried at every position of the text (slow
+    with a few hundred forms), the forms are grouped by their first word: the text's words
+    are looked up in `starts`, and only that group's pattern is tried there."""
 
     lang: str
-    pattern: re.Pattern[str] | None
+    starts: dict[str, re.Pattern[str]]  # casefolded first word -> forms starting with it
+    others: re.Pattern[str] | None  # forms that do not start with a word character
     keys: dict[str, str]  # normalised surface form -> term key
-    counterparts: dict[str, re.Pattern[str]]  # key -> forms in the other language
+    counterparts: dict[str, str]  # key -> alternation of the forms in the other language
+    _glossed: dict[tuple[str, str], re.Pattern[str]] = field(default_factory=dict)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
-        if self.pattern is None:
-            return []
-        out = []
-        for m in self.pattern.finditer(text):
-            key = self.keys.get(_norm(m.group(0)))
-            if key is not None:
+        out: list[tuple[int, int, str]] = []
+        pos = 0
+        for word in WORD_RE.finditer(text):
+            if word.start() < pos:
+                continue
+            pattern = self.starts.get(word.group(0).casefold())
+            m = pattern.match(text, word.start()) if pattern is not None else None
+            key = self.keys.get(_norm(m.group(0))) if m else None
+            if m and key is not None:
                 out.append((m.start(), m.end(), key))
+                pos = m.end()
+        if self.others is not None:
+            out = _merge(out, [(m.start(), m.end(), self.keys[_norm(m.group(0))])
+                               for m in self.others.finditer(text)
+                               if _norm(m.group(0)) in self.keys])
         return out
 
+    def glossed(self, key: str, side: str) -> re.Pattern[str] | None:
+        """The author's own gloss next to a use: "( counterpart )" after it (`side`
+        "after") or "counterpart (" right before it ("before")."""
+        alts = self.counterparts.get(key)
+        if alts is None:
+            return None
+        pattern = self._glossed.get((key, side))
+        if pattern is None:
+            source = (rf"\s*\(\s*(?:{alts})\s*[),;]" if side == "after"
+                      else rf"(?:{alts})\s*\(\s*$")
+            pattern = self._glossed[(key, side)] = re.compile(source, re.I)
+        return pattern
 
-def matcher(glossary: Glossary, lang: str) -> Matcher:
+
+def _merge(a: list[tuple[int, int, str]], b: list[tuple[int, int, str]]
+           ) -> list[tuple[int, int, str]]:
+    """Two lists of matches -> one, leftmost-longest first, without overlaps."""
+    out: list[tuple[int, int, str]] = []
+    for found in sorted(a + b, key=lambda f: (f[0], -f[1])):
+        if not out or found[0] >= out[-1][1]:
+            out.append(found)
+    return out
+
+
+def _build_matcher(glossary: Glossary, lang: str) -> Matcher:
     keys: dict[str, str] = {}
-    counterparts: dict[str, re.Pattern[str]] = {}
+    counterparts: dict[str, str] = {}
     for term in glossary.terms:
         for form in surface_forms(term, lang):
             keys.setdefault(_norm(form), term.key)
         other = surface_forms(term, other_lang(lang))
         if other:
-            counterparts[term.key] = re.compile(_alternatives(other), re.I)
-    pattern = None
-    if keys:
-        pattern = re.compile(rf"(?<![\w-])(?:{_alternatives(keys)})(?![\w-])", re.I)
-    return Matcher(lang, pattern, keys, counterparts)
+            counterparts[term.key] = _alternatives(other)
+    groups: dict[str, list[str]] = {}
+    rest: list[str] = []
+    for form in keys:
+        first = _first_word(form)
+        if first is None:
+            rest.append(form)
+        else:
+            groups.setdefault(first, []).append(form)
+    starts = {first: _bounded(forms) for first, forms in groups.items()}
+    return Matcher(lang, starts, _bounded(rest) if rest else None, keys, counterparts)
+
+
+@dataclass
+class _Compiled:
+    """What is derived once from a glossary: its terms by key, names and matchers."""
+
+    glossary: Glossary  # held so that the id() used as cache key is not reused
+    terms: dict[str, Term]
+    anchors: dict[str, str]
+    names: dict[str, str]  # any normalised key, form or variant -> key
+    matchers: dict[str, Matcher] = field(default_factory=dict)
+
+
+_CACHE: dict[int, _Compiled] = {}
+_LOCK = threading.Lock()
+
+
+def _compiled(glossary: Glossary) -> _Compiled:
+    with _LOCK:
+        hit = _CACHE.get(id(glossary))
+        if hit is not None and hit.glossary is glossary:
+            return hit
+        names: dict[str, str] = {}
+        for term in glossary.terms:
+            for name in (term.key, *surface_forms(term, "id"), *surface_forms(term, "en")):
+                names.setdefault(_norm(name), term.key)
+        compiled = _Compiled(glossary, glossary.by_key(),
+                             {t.key: t.anchor for t in glossary.terms}, names)
+        while len(_CACHE) >= CACHE_SIZE:
+            del _CACHE[next(iter(_CACHE))]
+        _CACHE[id(glossary)] = compiled
+        return compiled
+
+
+def matcher(glossary: Glossary, lang: str) -> Matcher:
+    compiled = _compiled(glossary)
+    with _LOCK:
+        found = compiled.matchers.get(lang)
+        if found is None:
+            found = compiled.matchers[lang] = _build_matcher(glossary, lang)
+        return found
 
 
 def lookup_key(glossary: Glossary, text: str) -> str | None:
     """The key of the row that `text` names in any language (a key, form or variant)."""
-    wanted = _norm(text)
-    for term in glossary.terms:
-        names = [term.key, *surface_forms(term, "id"), *surface_forms(term, "en")]
-        if wanted in {_norm(n) for n in names}:
-            return term.key
-    return None
+    return _compiled(glossary).names.get(_norm(text))
 
 
 @dataclass
@@ -102,68 +202,167 @@ def apply_glossary(docs: Sequence[Document], glossary: Glossary, style: str,
     if not glossary.terms:
         return
     state = _State(style, set())
-    matchers: dict[str, Matcher] = {}
+    compiled = _compiled(glossary)
     for doc in docs:
         if style != "first-per-volume":
             state.seen = set()
-        if doc.lang not in matchers:
-            matchers[doc.lang] = matcher(glossary, doc.lang)
-        _document(doc, glossary, matchers[doc.lang], state, diags)
+        _DocMarker(doc, compiled, matcher(glossary, doc.lang), state, diags).run()
 
 
-def _document(doc: Document, glossary: Glossary, m: Matcher, state: _State,
-              diags: list[Diagnostic]) -> None:
-    in_references = False
-    tokens = doc.tokens
-    for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.tag in ("h1", "h2"):
-            in_references = "references" in str(tok.attrGet("class") or "")
-        if tok.type != "inline" or not tok.children or in_references:
-            continue
-        if i > 0 and tokens[i - 1].type == "heading_open":
-            continue
-        line = doc.parsed.line_of(tok)
-        tok.children = _rewrite(tok.children, _Ctx(doc, glossary, m, state, line, diags))
+class _DocMarker:
+    """Marks the term uses of one document: its running text, then (at each first
+    reference) the footnote bodies."""
+
+    def __init__(self, doc: Document, compiled: _Compiled, m: Matcher, state: _State,
+                 diags: list[Diagnostic]) -> None:
+        self.doc, self.compiled, self.matcher = doc, compiled, m
+        self.state, self.diags = state, diags
+        self.counts: dict[str, int] = {}
+        self.notes_done: set[int] = set()
+
+    def run(self) -> None:
+        in_references = False
+        tokens = self.doc.tokens
+        for i, tok in enumerate(tokens):
+            if tok.type == "heading_open" and tok.tag in ("h1", "h2"):
+                in_references = "references" in str(tok.attrGet("class") or "")
+            if tok.type != "inline" or not tok.children or in_references:
+                continue
+            if i > 0 and tokens[i - 1].type == "heading_open":
+                continue
+            self.inline(tok, in_note=False)
+        for fid in sorted(self.doc.footnote_numbers, key=self.doc.footnote_numbers.__getitem__):
+            self.note(fid)  # referenced only from a heading or the references
+
+    def inline(self, tok: Token, in_note: bool) -> None:
+        line = self.doc.parsed.line_of(tok)
+        tok.children = _Rewriter(self, line, in_note).rewrite(_join_lines(tok.children or []))
+
+    def note(self, fid: int) -> None:
+        if fid in self.notes_done or fid not in self.doc.footnote_numbers:
+            return
+        self.notes_done.add(fid)
+        for tok in self.doc.footnotes.get(fid, []):
+            if tok.type == "inline" and tok.children:
+                self.inline(tok, in_note=True)
+
+    def open(self, key: str, line: int, already: bool, in_note: bool) -> Token:
+        doc = self.doc
+        first = key not in self.state.seen and not in_note
+        if not in_note:
+            self.state.seen.add(key)
+        n = self.counts[key] = self.counts.get(key, 0) + 1
+        anchor = self.compiled.anchors[key]
+        use = TermUse(key=key, id=f"{doc.doc_id}-{anchor}-{n}", doc_id=doc.doc_id,
+                      line=line, glossed=first and not already and self.state.style != "off")
+        doc.term_uses.append(use)
+        tok = Token("term_open", "a", 1)
+        other = other_lang(doc.lang)
+        gloss = self.compiled.terms[key].forms.get(other, "") if use.glossed else ""
+        tok.meta = {"key": key, "anchor": anchor, "use_id": use.id, "gloss": gloss,
+                    "gloss_lang": other}
+        return tok
 
 
-@dataclass(frozen=True)
-class _Ctx:
-    doc: Document
-    glossary: Glossary
-    matcher: Matcher
-    state: _State
-    line: int
-    diags: list[Diagnostic]
-
-
-def _rewrite(children: list[Token], ctx: _Ctx) -> list[Token]:
+def _join_lines(children: list[Token]) -> list[Token]:
+    """Merge each run of text and soft line breaks into one text token ("\\n" for a break),
+    so that a term wrapped across source lines is one string."""
     out: list[Token] = []
-    spans: list[str] = []  # kind of each open span: "term" | "noterm" | "other"
-    links = 0
-    breaks = 0
-    for i, child in enumerate(children):
-        if child.type in ("softbreak", "hardbreak"):
-            breaks += 1
-        if child.type == "link_open":
-            links += 1
-        elif child.type == "link_close":
-            links -= 1
-        elif child.type == "span_open":
-            kind = _span_kind(child)
-            spans.append(kind)
-            if kind == "term":
-                out.append(_forced(children, i, ctx, ctx.line + breaks))
-                continue
-        elif child.type == "span_close" and spans:
-            kind = spans.pop()
-            if kind == "term":
-                out.append(_close(out, children[i]))
-                continue
-        if child.type != "text" or links or any(k != "other" for k in spans):
-            out.append(child)
+    run: list[Token] = []
+    for child in [*children, None]:
+        if child is not None and child.type in ("text", "softbreak"):
+            run.append(child)
             continue
-        out += _split_text(children, i, ctx, ctx.line + breaks)
+        if len(run) == 1 and run[0].type == "text":
+            out.append(run[0])
+        elif run:
+            out.append(_text("".join("\n" if t.type == "softbreak" else t.content
+                                     for t in run)))
+        run = []
+        if child is not None:
+            out.append(child)
     return out
+
+
+class _Rewriter:
+    """One inline token's children -> the same with term_open/term_close around uses."""
+
+    def __init__(self, marker: _DocMarker, line: int, in_note: bool) -> None:
+        self.marker, self.line, self.in_note = marker, line, in_note
+
+    def rewrite(self, children: list[Token]) -> list[Token]:
+        out: list[Token] = []
+        spans: list[str] = []  # kind of each open span: "term" | "noterm" | "other"
+        links = 0
+        for i, child in enumerate(children):
+            if child.type == "link_open":
+                links += 1
+            elif child.type == "link_close":
+                links -= 1
+            elif child.type == "footnote_ref":
+                self.marker.note(child.meta["id"])
+            elif child.type == "span_open":
+                kind = _span_kind(child)
+                spans.append(kind)
+                if kind == "term":
+                    out.append(self.forced(children, i))
+                    continue
+            elif child.type == "span_close" and spans:
+                if spans.pop() == "term":
+                    out.append(_close(out, child))
+                    continue
+            if child.type != "text" or links or any(k != "other" for k in spans):
+                out.append(child)
+            else:
+                out += self.split(children, i)
+            self.line += _lines(child)
+        return out
+
+    def forced(self, children: list[Token], i: int) -> Token:
+        span = children[i]
+        key = str(span.attrGet("key") or "")
+        text = _plain(children[i + 1:], stop="span_close")
+        found = lookup_key(self.marker.compiled.glossary, key or text)
+        if found is None:
+            self.marker.diags.append(warning(
+                self.marker.doc.source.rel_path, self.line, "term-unknown",
+                f"'{key or text}' is not a glossary term (key of .term)"))
+            return span
+        return self.marker.open(found, self.line, already=False, in_note=self.in_note)
+
+    def split(self, children: list[Token], i: int) -> list[Token]:
+        tok = children[i]
+        text = tok.content
+        found = self.marker.matcher.find(text)
+        if not found:
+            return [tok]
+        before_ctx = _plain(children[max(0, i - 4): i])[-LOOKAROUND:]
+        after_ctx = _plain(children[i + 1: i + 8])[:LOOKAROUND]
+        out: list[Token] = []
+        pos = 0
+        for start, end, key in found:
+            if start > pos:
+                out.append(_text(text[pos:start]))
+            already = self.already_glossed(before_ctx + text[:start],
+                                           text[end:] + after_ctx, key)
+            line = self.line + text.count("\n", 0, start)
+            opener = self.marker.open(key, line, already, self.in_note)
+            close = Token("term_close", "a", -1)
+            close.meta = dict(opener.meta)
+            out += [opener, _text(text[start:end]), close]
+            pos = end
+        if pos < len(text):
+            out.append(_text(text[pos:]))
+        return out
+
+    def already_glossed(self, before: str, after: str, key: str) -> bool:
+        """True when the author wrote the counterpart in parentheses next to the term."""
+        m = self.marker.matcher
+        after_re, before_re = m.glossed(key, "after"), m.glossed(key, "before")
+        if after_re is None or before_re is None:
+            return False
+        return (after_re.match(after[:LOOKAROUND]) is not None
+                or before_re.search(before[-LOOKAROUND:]) is not None)
 
 
 def _span_kind(tok: Token) -> str:
@@ -173,18 +372,6 @@ def _span_kind(tok: Token) -> str:
     return "term" if "term" in classes else "other"
 
 
-def _forced(children: list[Token], i: int, ctx: _Ctx, line: int) -> Token:
-    span = children[i]
-    key = str(span.attrGet("key") or "")
-    text = _plain(children[i + 1:], stop="span_close")
-    found = lookup_key(ctx.glossary, key or text)
-    if found is None:
-        ctx.diags.append(warning(ctx.doc.source.rel_path, line, "term-unknown",
-                                 f"'{key or text}' is not a glossary term (key of .term)"))
-        return span
-    return _open(found, ctx, line, already=False)
-
-
 def _close(out: list[Token], span_close: Token) -> Token:
     opener = next((t for t in reversed(out) if t.type in ("term_open", "span_open")), None)
     if opener is None or opener.type != "term_open":
@@ -192,22 +379,6 @@ def _close(out: list[Token], span_close: Token) -> Token:
     close = Token("term_close", "a", -1)
     close.meta = dict(opener.meta)
     return close
-
-
-def _open(key: str, ctx: _Ctx, line: int, already: bool) -> Token:
-    doc = ctx.doc
-    term = ctx.glossary.by_key()[key]
-    first = key not in ctx.state.seen
-    ctx.state.seen.add(key)
-    n = sum(1 for u in doc.term_uses if u.key == key) + 1
-    use = TermUse(key=key, id=f"{doc.doc_id}-{term.anchor}-{n}", doc_id=doc.doc_id,
-                  line=line, glossed=first and not already and ctx.state.style != "off")
-    doc.term_uses.append(use)
-    tok = Token("term_open", "a", 1)
-    other = other_lang(doc.lang)
-    tok.meta = {"key": key, "anchor": term.anchor, "use_id": use.id,
-                "gloss": term.forms.get(other, "") if use.glossed else "", "gloss_lang": other}
-    return tok
 
 
 def _plain(children: Sequence[Token], stop: str = "") -> str:
@@ -222,39 +393,11 @@ def _plain(children: Sequence[Token], stop: str = "") -> str:
     return "".join(parts)
 
 
-def _already_glossed(before: str, after: str, key: str, ctx: _Ctx) -> bool:
-    """True when the author wrote the counterpart in parentheses next to the term."""
-    pattern = ctx.matcher.counterparts.get(key)
-    if pattern is None:
-        return False
-    alts = pattern.pattern
-    if re.match(rf"\s*\(\s*(?:{alts})\s*[),;]", after, re.I):
-        return True
-    return re.search(rf"(?:{alts})\s*\(\s*$", before, re.I) is not None
-
-
-def _split_text(children: list[Token], i: int, ctx: _Ctx, line: int) -> list[Token]:
-    tok = children[i]
-    text = tok.content
-    found = ctx.matcher.find(text)
-    if not found:
-        return [tok]
-    before_ctx = _plain(children[max(0, i - 4): i])[-LOOKAROUND:]
-    after_ctx = _plain(children[i + 1: i + 8])[:LOOKAROUND]
-    out: list[Token] = []
-    pos = 0
-    for start, end, key in found:
-        if start > pos:
-            out.append(_text(text[pos:start]))
-        already = _already_glossed(before_ctx + text[:start], text[end:] + after_ctx, key, ctx)
-        opener = _open(key, ctx, line, already)
-        close = Token("term_close", "a", -1)
-        close.meta = dict(opener.meta)
-        out += [opener, _text(text[start:end]), close]
-        pos = end
-    if pos < len(text):
-        out.append(_text(text[pos:]))
-    return out
+def _lines(tok: Token) -> int:
+    """How many source line breaks a token spans."""
+    if tok.type == "text":
+        return tok.content.count("\n")
+    return 1 if tok.type in ("softbreak", "hardbreak") else 0
 
 
 def _text(content: str) -> Token:

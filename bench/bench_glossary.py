@@ -1,0 +1,51 @@
+"""Benchmark: the glossary step (transform/glossary.py) on one ~5,000-word chapter made
+from the Indonesian chapters of book/, with book/'s glossary. Parsing is not timed; each
+run marks a freshly parsed copy. Prints the median time per rebuild of the chapter.
+
+Usage: python bench/bench_glossary.py [--book book] [--words 5000] [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from bookforge.load import load_book
+from bookforge.parse import parse_source
+from bookforge.transform.glossary import apply_glossary
+from bookforge.transform.structure import structure
+
+
+def main() -> int:
+    root = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--book", default=str(root / "book"))
+    parser.add_argument("--words", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    book, _ = load_book(Path(args.book))
+    chapters = [c for c in book.chapters() if "id" in c.versions]
+    bodies: list[str] = []
+    while sum(len(b.split()) for b in bodies) < args.words:
+        bodies.append(chapters[len(bodies) % len(chapters)].versions["id"].body)
+    chapter = chapters[0]
+    source = dataclasses.replace(chapter.versions["id"], body="\n\n".join(bodies))
+    words = len(source.body.split())
+    times, uses = [], 0
+    for _ in range(args.runs):
+        doc, _labels = structure(parse_source(source), chapter, None, 1, [])
+        start = time.perf_counter()
+        apply_glossary([doc], book.glossary, book.config.gloss, [])
+        times.append(time.perf_counter() - start)
+        uses = len(doc.term_uses)
+    print(f"glossary step, {words} words, {len(book.glossary.terms)} terms, {uses} uses, "
+          f"median of {args.runs} runs: {statistics.median(times) * 1000:.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
