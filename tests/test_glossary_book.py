@@ -122,12 +122,15 @@ def pdf_path(built: Path, lang: str, fmt: str = "pdf") -> Path:
 
 
 def index_entries(path: Path, lang: str) -> list[tuple[str, list[str]]]:
-    """(term, locators) read from the index pages at the end of the PDF."""
+    """(term, locators) read from the index pages: from the index's outline entry to the
+    next one (back matter may follow the index) or the end of the PDF."""
     pages = pdf_pages(path)
     title = "Indeks" if lang == "id" else "Index"
-    start = outline_pages(path)[title]
+    outline = outline_pages(path)
+    start = outline[title]
+    end = min((p for p in outline.values() if p > start), default=len(pages))
     lines: list[str] = []
-    for text in pages[start:]:
+    for text in pages[start:end]:
         for line in text.splitlines():
             line = line.strip()
             if lines and lines[-1].endswith((",", "–")):

@@ -15,7 +15,7 @@ from lxml import html as lxml_html
 
 from bookforge.build import check
 from bookforge.load import load_book
-from bookforge.render import render_epub, render_print
+from bookforge.render import glossary_view, render_epub, render_print
 from bookforge.render.backmatter import page_ranges
 from bookforge.transform import transform_edition
 from bookforge.transform.glossary import lookup_key, matcher
@@ -111,6 +111,10 @@ def test_malay_edition_tags_english_terms() -> None:
     index = etree.fromstring(pages["index"].encode())
     spans = index.findall(".//x:span[@class='index-term']", XHTML)
     assert spans and all(s.get("lang") == "en" for s in spans)
+    # the preview's glossary (tooltips) agrees: English term, Indonesian counterpart
+    views = glossary_view(book, "ms")
+    assert [(v.term, v.term_lang, v.counterpart, v.other_lang) for v in views] == [
+        ("social capital", "en", "modal sosial", "id"), ("trust", "en", "kepercayaan", "id")]
     # the Indonesian edition's own terms carry no lang of their own
     own = lxml_html.document_fromstring(render_print(transform_edition(book, "id")).encode())
     assert all(d.get("lang") is None for d in own.xpath("//section[@id='glossary']//dfn"))

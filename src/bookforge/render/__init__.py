@@ -83,6 +83,7 @@ class TermView:
     counterpart: str
     other_lang: str
     definition: str
+    term_lang: str = ""  # "en" where the glossary has no column for the edition's language
 
 
 def doc_view(doc: Document, ctx: RenderContext, lang: str) -> DocView:
@@ -124,13 +125,14 @@ def abstract_views(doc: Document, loc: Localizer, lang: str) -> tuple[AbstractVi
 
 
 def glossary_view(book: Book, lang: str) -> list[TermView]:
-    other = "en" if lang != "en" else "id"
     terms = []
     for t in book.glossary.terms:
-        form = t.forms.get(lang) or t.forms["en"]
-        terms.append(TermView(anchor=t.anchor, term=form, counterpart=t.forms.get(other, ""),
-                              other_lang=other, definition=t.definitions.get(lang)
-                              or t.definitions["en"]))
+        term_lang = lang if t.forms.get(lang) else "en"
+        other = "id" if term_lang == "en" else "en"
+        terms.append(TermView(anchor=t.anchor, term=t.forms[term_lang],
+                              counterpart=t.forms.get(other, ""), other_lang=other,
+                              definition=t.definitions.get(lang) or t.definitions["en"],
+                              term_lang=term_lang))
     return sorted(terms, key=lambda v: sort_key(v.term, lang))
 
 
