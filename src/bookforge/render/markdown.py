@@ -31,10 +31,11 @@ class RenderContext:
 
 
 def label_text(label: Label, loc: Localizer) -> str:
+    # A no-break space keeps "Gambar 15.1" together at a line end.
     if label.kind == "figure":
-        return loc.gettext("Figure") + " " + label.number
+        return loc.gettext("Figure") + "\u00a0" + label.number
     if label.kind == "table":
-        return loc.gettext("Table") + " " + label.number
+        return loc.gettext("Table") + "\u00a0" + label.number
     return label.title
 
 
