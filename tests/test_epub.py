@@ -336,3 +336,20 @@ def test_book_epub_semantics(built_book: Path, lang: str) -> None:
                 problems.append(f"{name}: glossary term without dfn")
     assert notes > 0
     assert problems == []
+
+
+def test_contributors_document_and_landmark(built_minimal: Path) -> None:
+    epub = built_minimal / "minimal-id.epub"
+    nav = xhtml(epub, "nav.xhtml")
+    landmarks = {a.get(EPUB_TYPE): a.get("href")
+                 for a in nav.iterfind(".//x:nav[@id='landmarks']//x:a", NS)}
+    assert landmarks["contributors"] == "contributors.xhtml"
+    page = xhtml(epub, "contributors.xhtml")
+    assert page.find(".//x:h1", NS).text == "Daftar Kontributor"
+    names = [s.text for s in page.iterfind(".//x:span[@class='author-name']", NS)]
+    # by surname: Cấu (no surname given), Kathang-isip, Rekaan
+    assert names == ["Nguyễn Thị Hư Cấu", "Maria Kathang-isip", "Siti Rekaan"]
+    links = [a.get("href") for a in page.iterfind(".//x:ul[@class='contributor-chapters']//x:a",
+                                                  NS)]
+    assert links and all(re.fullmatch(r"[\w-]+\.xhtml", h) and h != "contributors.xhtml"
+                         for h in links)

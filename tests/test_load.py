@@ -68,3 +68,23 @@ def test_missing_part_folder(minimal: Path) -> None:
     with pytest.raises(SourceError) as exc:
         load_book(minimal)
     assert any("03-gamma" in d.message for d in exc.value.diagnostics)
+
+
+def test_author_surname_explicit_or_last_word(minimal: Path) -> None:
+    path = minimal / CHAPTER
+    name = '  - name: "Nguyễn Thị Hư Cấu"\n'
+    path.write_text(path.read_text().replace(name, name + '    surname: "Nguyễn"\n'))
+    book, _ = load_book(minimal)
+    first, second = book.parts[0].chapters[0].versions["id"].authors
+    assert (first.surname, first.given) == ("Rekaan", "Siti")
+    assert (second.surname, second.given) == ("Nguyễn", "Thị Hư Cấu")
+
+
+def test_author_surname_must_be_part_of_the_name(minimal: Path) -> None:
+    path = minimal / CHAPTER
+    path.write_text(path.read_text().replace(
+        '  - name: "Nguyễn Thị Hư Cấu"\n', '  - name: "Nguyễn Thị Hư Cấu"\n    surname: "Tran"\n'))
+    with pytest.raises(SourceError) as exc:
+        load_book(minimal)
+    (d,) = exc.value.diagnostics
+    assert d.code == "front-matter-authors" and "Tran" in d.message

@@ -14,7 +14,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from bookforge.i18n import roman
+from bookforge.i18n import roman, sort_key
 from bookforge.load import load_book
 from bookforge.model import Book
 from bookforge.pdf import PdfOptions, final_layout
@@ -343,3 +343,120 @@ def test_missing_font_is_a_warning(minimal: Path, tmp_path: Path,
     assert [(d.code, d.is_error) for d in result.diagnostics] == [("font-missing", False)]
     assert "fonts-texgyre" in result.diagnostics[0].message
     assert result.pages == len(PdfReader(tmp_path / "x.pdf").pages)
+
+
+# -- contributors, author ids, footnote links, contents layout -----------------------------
+
+def section_text(path: Path, reader: PdfReader, heading: str) -> str:
+    """The text of a back-matter section, from its outline entry to the next or the end."""
+    tree = outline_tree(reader)
+    start = next(n for n, (title, _, _) in enumerate(tree) if title == heading)
+    end = tree[start + 1][1] if start + 1 < len(tree) else len(reader.pages)
+    return " ".join(" ".join(page_texts(path)[tree[start][1]:end]).split())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_contributors_sorted_by_surname(built_book: Path, book: Book, lang: str) -> None:
+    path = pdf_path(built_book, book, lang)
+    reader = PdfReader(path)
+    heading = {"id": "Daftar Kontributor", "en": "List of Contributors"}[lang]
+    text = section_text(path, reader, heading)
+    authors: dict[str, Any] = {}
+    written: dict[str, list[str]] = {}
+    for chapter in book.chapters():
+        for a in chapter.version(lang).authors:
+            authors.setdefault(a.name, a)
+            written.setdefault(a.name, []).append(chapter.version(lang).title)
+    positions = {name: text.find(name) for name in authors}
+    assert [n for n, at in positions.items() if at < 0] == []
+    printed = sorted(authors, key=lambda n: positions[n])
+    expected = sorted(authors, key=lambda n: (sort_key(authors[n].surname, lang),
+                                              sort_key(authors[n].given, lang)))
+    assert printed == expected
+    # family name first: "Đỗ Thị Giả Tưởng" sorts under D, before "Rosalinda Guniguni"
+    assert positions["Đỗ Thị Giả Tưởng"] < positions["Rosalinda Guniguni"]
+    for n, name in enumerate(printed):
+        end = positions[printed[n + 1]] if n + 1 < len(printed) else len(text)
+        entry = compact(text[positions[name]:end])
+        assert all(compact(title) in entry for title in written[name]), name
+
+
+def test_orcid_email_and_footnote_links(minimal: Path, tmp_path: Path) -> None:
+    orcid = "0000-0002-1825-0097"
+    for lang in LANGS:
+        chapter = minimal / "parts" / "01-alpha" / f"01-trust.{lang}.md"
+        chapter.write_text(chapter.read_text().replace(
+            '  - name: "Siti Rekaan"\n',
+            f'  - name: "Siti Rekaan"\n    orcid: "{orcid}"\n    email: "siti@example.org"\n'))
+    result = run_cli("build", str(minimal), "--out", str(tmp_path), "--edition", "en",
+                     "--format", "pdf", "-q")
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "minimal-en.pdf"
+    reader = PdfReader(path)
+    opener = next(kid[1] for _, _, kids in outline_tree(reader) for kid in kids
+                  if kid[0] == "Trust and Social Capital")
+    texts = page_texts(path)
+    assert f"https://orcid.org/{orcid}" in texts[opener] and "siti@example.org" in texts[opener]
+    assert f"https://orcid.org/{orcid}" in section_text(path, reader, "List of Contributors")
+    uris, notes = [], []
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots") or []:
+                action = annot.get("/A") or {}
+                rect = [float(v) for v in annot.Rect]
+                if "/URI" in action:
+                    uris.append(str(action.URI))
+                elif "-fn-" in str(annot.get("/Dest") or action.get("/D") or ""):
+                    notes.append((str(annot.get("/Dest") or action.get("/D")),
+                                  abs(rect[3] - rect[1])))
+    assert f"https://orcid.org/{orcid}" in uris and "mailto:siti@example.org" in uris
+    # every footnote call is a link with a clickable height to its note's page
+    assert len(notes) >= 2 and all(height > 4 for _, height in notes)
+    for dest, _ in notes:
+        page = reader.get_destination_page_number(reader.named_destinations[dest])
+        assert "footnote" in texts[page]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_contents_numbers_never_on_their_own_line(built_book: Path, book: Book,
+                                                  lang: str) -> None:
+    path = pdf_path(built_book, book, lang)
+    reader = PdfReader(path)
+    tree = outline_tree(reader)
+    toc_page = next(page for title, page, _ in tree if title in ("Daftar Isi", "Contents"))
+    body = chapter_pages(reader)[0][1]
+    assert lone_numbers(path, range(toc_page, body)) == []
+
+
+def lone_numbers(path: Path, pages: range) -> list[str]:
+    """Lines of the contents pages with a page number but no title text: only the number,
+    or a leader and the number (the drop folio at the foot of the first page aside)."""
+    lone = []
+    for page in pages:
+        lines = [line.strip() for line in page_texts(path)[page].splitlines()]
+        numbers = [line for line in lines if re.fullmatch(r"[.\s]*(\d+|[ivxlc]+)", line)]
+        folio = area_text(path, page, top=False)
+        if folio in numbers:
+            numbers.remove(folio)
+        lone += numbers
+    return lone
+
+
+def test_contents_numbers_stay_with_long_titles(minimal: Path, tmp_path: Path) -> None:
+    """Titles of every length up to a line and a half: the number never wraps alone."""
+    words = "Integrity in public service is a habit of many small and ordinary acts".split()
+    template = (minimal / "parts" / "02-beta" / "01-only-english.en.md").read_text()
+    for n in range(2, 26):
+        title = " ".join(words * 3)[: 55 + 3 * n].rstrip()
+        text = re.sub(r'^title: .*$', f'title: "{title}"', template, count=1, flags=re.M)
+        (minimal / "parts" / "02-beta" / f"{n:02d}-long-{n}.en.md").write_text(text)
+    book, _ = load_book(minimal)
+    laid = final_layout(render_print(transform_edition(book, "en")), minimal,
+                        PdfOptions(trim=book.config.trim))
+    path = tmp_path / "toc.pdf"
+    laid.document.write_pdf(path)
+    reader = PdfReader(path)
+    tree = outline_tree(reader)
+    toc_page = next(page for title, page, _ in tree if title == "Contents")
+    body = chapter_pages(reader)[0][1]
+    assert lone_numbers(path, range(toc_page, body)) == []

@@ -28,6 +28,14 @@ class Author:
         return self.name.split()[-1] if self.name.split() else self.name
 
     @property
+    def orcid_url(self) -> str:
+        """The ORCID iD as the link it is printed as ("" without one)."""
+        if not self.orcid:
+            return ""
+        orcid = self.orcid.strip()
+        return orcid if orcid.startswith("http") else "https://orcid.org/" + orcid
+
+    @property
     def given(self) -> str:
         """The name without the surname ("" when the surname is the whole name)."""
         name, surname = self.name, self.surname

@@ -16,7 +16,7 @@ from ..i18n import Localizer, roman, sort_key
 from ..model import Author, Book
 from ..parse import parse_inline
 from ..transform.model import Document, EditionContent, Label
-from .backmatter import epub_chapter_label, glossary_groups, index_groups
+from .backmatter import contributors, epub_chapter_label, glossary_groups, index_groups
 from .frontmatter import CipView, cip_view
 from .markdown import RenderContext, render_body
 
@@ -192,6 +192,7 @@ def render_print(content: EditionContent, resource_url=None,  # type: ignore[no-
         "print/book.html", loc, front=front, parts=parts,
         glossary=glossary_groups(content, epub=False),
         index=index_groups(content, anchor_pages),
+        contributors=contributors(content, epub=False),
         isbn=content.book.config.isbn_for(content.lang, "pdf"),
         cip=print_cip(content, loc, parts),
         **common_values(content, loc))
@@ -208,7 +209,8 @@ def print_cip(content: EditionContent, loc: Localizer, parts: Sequence[PartView]
 class EpubPage:
     file_name: str
     doc_id: str
-    kind: str  # "cover" | "title" | "copyright" | "front" | "toc" | "part" | "chapter" | "glossary"
+    kind: str  # "cover" | "title" | "copyright" | "front" | "toc" | "part" | "chapter" |
+    # "glossary" | "index" | "contributors"
     title: str
     lang: str
     xhtml: str
@@ -262,4 +264,8 @@ def render_epub(content: EditionContent, resource_url=None) -> list[EpubPage]:  
         index = index_groups(content, None, epub_chapter_label(loc))
         if index:
             page("index", "index", loc.gettext("Index"), lang, "index.xhtml", index=index)
+    people = contributors(content, epub=True)
+    if people:
+        page("contributors", "contributors", loc.gettext("List of Contributors"), lang,
+             "contributors.xhtml", contributors=people)
     return pages

@@ -1,6 +1,7 @@
 """Back matter views: the term uses of an `EditionContent` -> the glossary (sorted,
-grouped by initial letter, with the chapters that use each term) and the index (every use,
-with page ranges once the PDF layout has told us where each use landed)."""
+grouped by initial letter, with the chapters that use each term), the index (every use,
+with page ranges once the PDF layout has told us where each use landed) and the list of
+contributors (every chapter author, sorted by surname, with their chapters)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..i18n import Localizer, sort_key
-from ..model import Term
+from ..model import Author, Term
 from ..transform.model import Document, EditionContent, TermUse
 
 GLOSSARY_FILE = "glossary.xhtml"
@@ -214,3 +215,42 @@ def epub_chapter_label(loc: Localizer) -> Callable[[Document], str]:
         return loc.gettext("Chapter") + " " + str(doc.number)
 
     return label
+
+
+@dataclass(frozen=True)
+class ContributorEntry:
+    """One author of the list of contributors, with the chapters they wrote."""
+
+    anchor: str
+    name: str
+    surname: str
+    affiliation: str
+    orcid_url: str
+    chapters: tuple[ChapterRef, ...]
+
+
+def contributor_key(author: Author, lang: str) -> tuple:
+    """The list of contributors' order: by surname, then the given names, per locale."""
+    return (sort_key(author.surname, lang), sort_key(author.given, lang),
+            sort_key(author.name, lang))
+
+
+def contributors(content: EditionContent, epub: bool) -> list[ContributorEntry]:
+    """Every chapter author (by name) with the chapters they wrote, sorted by surname."""
+    lang = content.lang
+    authors: dict[str, Author] = {}
+    chapters: dict[str, list[ChapterRef]] = {}
+    for doc in content.chapters():
+        title = (doc.chapter.text_in(lang) or doc.source.own_text()).title
+        href = f"{doc.doc_id}.xhtml" if epub else f"#{doc.doc_id}"
+        for a in doc.source.authors:
+            known = authors.setdefault(a.name, a)
+            if not known.orcid and a.orcid:
+                authors[a.name] = a
+            label = str(doc.number) if doc.number is not None else ""
+            chapters.setdefault(a.name, []).append(ChapterRef(label, title, href))
+    ordered = sorted(authors.values(), key=lambda a: contributor_key(a, lang))
+    return [ContributorEntry(anchor=f"contributor-{n}", name=a.name, surname=a.surname,
+                             affiliation=a.affiliation, orcid_url=a.orcid_url,
+                             chapters=tuple(chapters[a.name]))
+            for n, a in enumerate(ordered, 1)]

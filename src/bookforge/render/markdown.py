@@ -112,7 +112,10 @@ class DocRenderer:
                     f'href="#{ident}">{number}</a>')
         if not first:
             return f'<sup class="fn-repeat"><a href="#{ident}">{number}</a></sup>'
-        return f'<span class="footnote" id="{ident}">{self.note_inline(body_tokens)}</span>'
+        # WeasyPrint's ::footnote-call is no link, so the printed call is an <a> of its own
+        # and the pseudo-element is left empty (styles/print.css)
+        return (f'<a class="fn-call" href="#{ident}">{number}</a>'
+                f'<span class="footnote" id="{ident}">{self.note_inline(body_tokens)}</span>')
 
     def note_inline(self, body: Sequence[Token]) -> str:
         paras = [self.inline(t.children or []) for t in body if t.type == "inline"]
