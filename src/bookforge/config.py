@@ -209,7 +209,8 @@ def read_toml(path: Path, rel: str) -> tuple[dict[str, Any], str]:
         else:  # "at end of document"
             line, col = max(text.count("\n"), 1), 1
         msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
-        raise ConfigError([error(rel, line, "config-syntax", f"invalid TOML: {msg}", col)]) from None
+        diag = error(rel, line, "config-syntax", f"invalid TOML: {msg}", col)
+        raise ConfigError([diag]) from None
 
 
 def _author(d: Mapping[str, Any]) -> Author:

@@ -17,20 +17,24 @@ import json
 import os
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
+from .i18n import roman as upper_roman
+
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 FOLIO_RE = re.compile(r"^(\d+|[ivxlcdm]+)$")
-ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-         (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+ROMAN_DIGITS = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 HYPHENS = ("\u2010", "-", "\u00ad")
+RUNS_RE = re.compile(r"\s+|\S+")  # \s is exactly str.isspace()
 SNIPPET_WORDS = 8
 FORMAT_VERSION = 2
 
@@ -140,21 +144,16 @@ def _tail(lines: Sequence[tuple[str, str]], doc: str) -> str:
 
 
 def roman(n: int) -> str:
-    out = ""
-    for value, letters in ROMAN:
-        while n >= value:
-            out += letters
-            n -= value
-    return out
+    """A front-matter folio: a lower-case roman numeral."""
+    return upper_roman(n).lower()
 
 
 def _folio_value(folio: str) -> tuple[int, bool]:
     if folio.isdigit():
         return int(folio), False
     total, prev = 0, 0
-    values = {letters: value for value, letters in ROMAN if len(letters) == 1}
     for ch in reversed(folio):
-        v = values[ch]
+        v = ROMAN_DIGITS[ch]
         total = total - v if v < prev else total + v
         prev = max(prev, v)
     return total, True
@@ -257,22 +256,53 @@ def _skipped(el: Any) -> bool:
 
 
 class TextIndex:
-    """The body text of one XHTML document, normalised, with each character's place."""
+    """The body text of one XHTML document, normalised, with each character's place.
+
+    A place is (element, "text" | "tail", offset), kept as a chunk number and an offset per
+    character in arrays: a tuple per character made the garbage collector walk the whole
+    retained print layout twice per EPUB (a second of a build)."""
 
     def __init__(self, body: Any) -> None:
         self.chars: list[str] = []
-        self.places: list[tuple[Any, str, int]] = []  # (element, "text" | "tail", offset)
+        self.chunks: list[tuple[Any, str]] = []  # (element, "text" | "tail")
+        self.chunk_of = array("l")  # per character: its index in `chunks`
+        self.offsets = array("l")  # per character: its offset in the element's text or tail
         self._walk(body)
         self.text = "".join(self.chars)
 
+    def place(self, pos: int) -> tuple[Any, str, int]:
+        """(element, "text" | "tail", offset) of the character at `pos`."""
+        el, attr = self.chunks[self.chunk_of[pos]]
+        return el, attr, self.offsets[pos]
+
     def _add(self, el: Any, attr: str, value: str | None) -> None:
-        for offset, ch in enumerate(value or ""):
-            norm = _normalise_char(ch)
-            if norm == " " and (not self.chars or self.chars[-1] == " "):
-                continue
-            for c in norm:
-                self.chars.append(c)
-                self.places.append((el, attr, offset))
+        """Append `value` normalised: a run of white space is one space (none at the start
+        or after a space), ASCII words lower-cased whole, other words char by char."""
+        if not value:
+            return
+        chunk = len(self.chunks)
+        self.chunks.append((el, attr))
+        for run in RUNS_RE.finditer(value):
+            word, start = run.group(), run.start()
+            if word[0].isspace():
+                if self.chars and self.chars[-1] != " ":
+                    self._append(" ", chunk, start)
+            elif word.isascii():  # NFKC keeps ASCII; casefold is lower()
+                self.chars.extend(word.lower())
+                self.chunk_of.extend(repeat(chunk, len(word)))
+                self.offsets.extend(range(start, start + len(word)))
+            else:
+                for offset, ch in enumerate(word, start):
+                    norm = _normalise_char(ch)
+                    if norm == " " and (not self.chars or self.chars[-1] == " "):
+                        continue
+                    for c in norm:
+                        self._append(c, chunk, offset)
+
+    def _append(self, char: str, chunk: int, offset: int) -> None:
+        self.chars.append(char)
+        self.chunk_of.append(chunk)
+        self.offsets.append(offset)
 
     def _walk(self, el: Any) -> None:
         if not isinstance(el.tag, str):
@@ -322,7 +352,7 @@ def _marker(label: str, number: int, tail: str = "") -> Any:
 
 
 def _insert_at(index: TextIndex, pos: int, span: Any) -> None:
-    el, attr, offset = index.places[pos]
+    el, attr, offset = index.place(pos)
     if attr == "text":
         text = el.text or ""
         el.text, span.tail = text[:offset], text[offset:]
@@ -392,7 +422,7 @@ def insert_markers(documents: Mapping[str, str], pmap: PageMap, aliases: Mapping
             _append_end(body, _marker(label, number))
         for pos, number, label in sorted((e for e in entries if e[0] >= 0), reverse=True):
             span = _marker(label, number)
-            if pos == 0 or index is None or pos >= len(index.places):
+            if pos == 0 or index is None or pos >= len(index.text):
                 _prepend(body, span)
             else:
                 _insert_at(index, pos, span)
@@ -440,16 +470,17 @@ def labels_from_ranges(count: int, ranges: Sequence[tuple[int, str]]) -> list[st
 
 
 def edition_page_map(content: Any, epub_doc_ids: Sequence[str],
-                     document: Any = None) -> PageMap:
+                     document: Any = None, html: str | None = None) -> PageMap:
     """The page map of an edition's print layout: from `document` (the PDF laid out in this
     run), else the cached map when the print HTML is unchanged, else a fresh layout. The map
-    is cached (see `cache_dir`) either way."""
+    is cached (see `cache_dir`) either way. `html`: the print HTML `render_print(content)`
+    when the caller has it already."""
     from . import __version__
-    from .pdf import PdfOptions, anchor_pages, layout, page_label_ranges, styles_dir
+    from .pdf import PdfOptions, final_layout, page_label_ranges, styles_dir
     from .render import render_print
 
     book = content.book
-    html = render_print(content)
+    html = render_print(content) if html is None else html
     css = (styles_dir() / "print.css").read_text(encoding="utf-8")
     key = fingerprint(__version__, html, css, book.config.trim)
     cache = cache_path(f"{book.config.slug}-{content.lang}", key)
@@ -458,10 +489,8 @@ def edition_page_map(content: Any, epub_doc_ids: Sequence[str],
         cached = load(cache, key)
         if cached is not None:
             return cached
-        laid = layout(html, book.root, PdfOptions(trim=book.config.trim))
-        second = render_print(content, anchor_pages=anchor_pages(laid.document))
-        if second != html:
-            laid = layout(second, book.root, PdfOptions(trim=book.config.trim))
+        laid = final_layout(html, book.root, PdfOptions(trim=book.config.trim),
+                            relayout=lambda pages: render_print(content, anchor_pages=pages))
         document, source = laid.document, "layout"
     pmap = page_map(document, print_doc_ids(epub_doc_ids), key, source)
     labels = labels_from_ranges(len(pmap.pages), page_label_ranges(document))
