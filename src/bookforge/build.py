@@ -7,10 +7,11 @@
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from .errors import Diagnostic, error
 from .i18n import Localizer, check_catalogs
@@ -26,7 +27,14 @@ FORMATS = ("pdf", "epub")
 PAGE_MAP_SOURCES = {"pdf": "page breaks of the PDF laid out in this run",
                     "layout": "page breaks of a fresh print layout (no PDF in this run)",
                     "cache": "page breaks of the last print layout (cached page map)"}
-Progress = Callable[[str], None]
+
+
+class Progress(Protocol):
+    """Called as each stage begins. `at` is the `time.perf_counter()` reading when it began
+    (given for stages relayed from a worker process, whose lines may be shown late), or
+    None for now."""
+
+    def __call__(self, stage: str, at: float | None = None, /) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ class BuildOptions:
     tagged: bool = True
     pdf_variant: str | None = None
     print_ready: bool = False  # 3 mm bleed and crop marks
+    jobs: int | None = None  # editions built at once; None: one per edition up to the CPUs,
+    # 1: one after the other in this process
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,14 @@ class Artifact:
 
 
 @dataclass(frozen=True)
+class PrintLayout:
+    """The print HTML of the first layout pass and the final laid-out document."""
+
+    first_html: str
+    document: Any = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class BuildResult:
     artifacts: tuple[Artifact, ...]
     diagnostics: tuple[Diagnostic, ...] = field(default_factory=tuple)
@@ -59,7 +77,7 @@ class BuildResult:
         return not any(d.is_error for d in self.diagnostics)
 
 
-def _noop(_: str) -> None:
+def _noop(_: str, at: float | None = None, /) -> None:
     pass
 
 
@@ -90,18 +108,37 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
                            f"edition(s) {', '.join(unknown)} not in languages "
                            f"{list(book.config.languages)}"))
         return BuildResult((), tuple(diags))
+    langs = editions_for(book, options)
+    if worker_count(len(langs), options.jobs) > 1:
+        from .jobs import build_in_workers
+
+        artifacts, edition_diags = build_in_workers(book_dir, langs, options, progress)
+        return BuildResult(artifacts, tuple(sorted(set(diags + edition_diags))))
     artifacts: list[Artifact] = []
-    for lang in editions_for(book, options):
-        progress(f"transform [{lang}]")
-        content = transform_edition(book, lang)
-        diags += content.diagnostics
-        document = None  # the PDF layout, reused for the EPUB's page-list
-        if "pdf" in options.formats:
-            artifact, document = _pdf(content, options, progress, diags)
-            artifacts.append(artifact)
-        if "epub" in options.formats:
-            artifacts.append(_epub(content, options, progress, document, diags))
+    for lang in langs:
+        artifacts += build_edition(book, lang, options, progress, diags)
     return BuildResult(tuple(artifacts), tuple(sorted(set(diags))))
+
+
+def worker_count(editions: int, jobs: int | None) -> int:
+    """Processes for `editions` editions: `jobs`, or one per edition up to the CPU count."""
+    return max(1, min(editions, jobs or os.cpu_count() or 1))
+
+
+def build_edition(book: Book, lang: str, options: BuildOptions, progress: Progress,
+                  diags: list[Diagnostic]) -> list[Artifact]:
+    """Transform one edition and write its outputs; its diagnostics go to `diags`."""
+    progress(f"transform [{lang}]")
+    content = transform_edition(book, lang)
+    diags += content.diagnostics
+    artifacts: list[Artifact] = []
+    laid_out = None  # the PDF layout, reused for the EPUB's page-list
+    if "pdf" in options.formats:
+        artifact, laid_out = _pdf(content, options, progress, diags)
+        artifacts.append(artifact)
+    if "epub" in options.formats:
+        artifacts.append(_epub(content, options, progress, laid_out, diags))
+    return artifacts
 
 
 def output_path(book: Book, lang: str, fmt: str, out_dir: Path) -> Path:
@@ -109,7 +146,7 @@ def output_path(book: Book, lang: str, fmt: str, out_dir: Path) -> Path:
 
 
 def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
-         diags: list[Diagnostic]) -> tuple[Artifact, object]:
+         diags: list[Diagnostic]) -> tuple[Artifact, PrintLayout]:
     book, lang = content.book, content.lang
     start = time.perf_counter()
     progress(f"render html [{lang}]")
@@ -121,11 +158,12 @@ def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
                        relayout=lambda pages: render_print(content, anchor_pages=pages))
     diags += result.diagnostics
     return Artifact(target, lang, "pdf", target.stat().st_size,
-                    time.perf_counter() - start, result.pages), result.document
+                    time.perf_counter() - start, result.pages), PrintLayout(html, result.document)
 
 
 def _epub(content: EditionContent, options: BuildOptions, progress: Progress,
-          document: object = None, diags: list[Diagnostic] | None = None) -> Artifact:
+          laid_out: PrintLayout | None = None, diags: list[Diagnostic] | None = None
+          ) -> Artifact:
     from .epub import write_epub
     from .pagemap import edition_page_map
 
@@ -137,7 +175,9 @@ def _epub(content: EditionContent, options: BuildOptions, progress: Progress,
     progress(f"package epub [{lang}]")
     target = output_path(book, lang, "epub", options.out_dir)
     values = common_values(content, Localizer(lang, book.root))
-    pmap = edition_page_map(content, [p.doc_id for p in pages], document)
+    ids = [p.doc_id for p in pages]
+    pmap = (edition_page_map(content, ids, laid_out.document, laid_out.first_html)
+            if laid_out else edition_page_map(content, ids))
     progress(f"page-list [{lang}]: {PAGE_MAP_SOURCES[pmap.source]}")
     result = write_epub(book, lang, pages, images, target, values, pmap)
     if diags is not None:

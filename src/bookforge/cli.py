@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .build import FORMATS, BuildOptions, build, check
+from .build import FORMATS, BuildOptions, Progress, build, check
 from .errors import BookforgeError, Diagnostic
 
 
@@ -45,18 +45,25 @@ def _human_size(n: int) -> str:
     return str(n)
 
 
+def _progress_printer(quiet: bool, start: float) -> Progress:
+    """Progress lines on stderr, "[  12.3s] stage", timed from `start`."""
+
+    def progress(stage: str, at: float | None = None, /) -> None:
+        if not quiet:
+            when = time.perf_counter() if at is None else at
+            print(f"[{when - start:6.1f}s] {stage}", file=sys.stderr)
+
+    return progress
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     editions = () if args.edition == "all" else (args.edition,)
     formats = FORMATS if args.format == "all" else (args.format,)
     options = BuildOptions(editions=editions, formats=formats, out_dir=Path(args.out),
                            tagged=not args.untagged, pdf_variant=args.pdf_variant,
-                           print_ready=args.print_ready)
+                           print_ready=args.print_ready, jobs=args.jobs)
     start = time.perf_counter()
-
-    def progress(stage: str) -> None:
-        if not args.quiet:
-            print(f"[{time.perf_counter() - start:6.1f}s] {stage}", file=sys.stderr)
-
+    progress = _progress_printer(args.quiet, start)
     try:
         result = build(Path(args.book_dir), options, progress)
     except BookforgeError as exc:
@@ -79,12 +86,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     options = PublishOptions(build_dir=Path(args.build_dir),
                              out_dir=Path(args.out) if args.out else None,
                              base_url=args.base_url)
-    start = time.perf_counter()
-
-    def progress(stage: str) -> None:
-        if not args.quiet:
-            print(f"[{time.perf_counter() - start:6.1f}s] {stage}", file=sys.stderr)
-
+    progress = _progress_printer(args.quiet, time.perf_counter())
     try:
         result = publish(Path(args.book_dir), options, progress)
     except BookforgeError as exc:
@@ -125,6 +127,14 @@ def cmd_preview(args: argparse.Namespace) -> int:
                                 pdf=args.pdf))
 
 
+def _jobs(text: str) -> int | None:
+    if text == "auto":
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1 or auto, got {text!r}")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bookforge",
                                 description="Compile a bilingual book folder to PDF and EPUB.")
@@ -141,6 +151,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--print-ready", action="store_true",
                    help="3 mm bleed and crop marks for the printer (default: screen PDF)")
     b.add_argument("--untagged", action="store_true", help="skip PDF tagging (faster)")
+    b.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                   help="editions built at once (default: one per edition, up to the "
+                        "CPUs; 1: one after the other)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     b.set_defaults(func=cmd_build)
 

@@ -52,6 +52,10 @@ class BookforgeError(Exception):
         self.diagnostics = tuple(diagnostics)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Pickle by diagnostics (an edition built in a worker process raises it there)."""
+        return type(self), (self.diagnostics,)
+
 
 class ConfigError(BookforgeError):
     """book.toml or part.toml is invalid."""

@@ -10,11 +10,10 @@ leaves the previous site untouched.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..build import FORMATS, BuildOptions, build, output_path
+from ..build import FORMATS, BuildOptions, Progress, build, output_path
 from ..errors import Diagnostic, error, warning
 from ..load import load_book
 from ..model import Book
@@ -23,7 +22,6 @@ from . import opds, records, site, urls
 from .collect import Volume, collect
 from .urls import Urls
 
-Progress = Callable[[str], None]
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -51,7 +49,7 @@ class PublishResult:
         return not any(d.is_error for d in self.diagnostics)
 
 
-def _noop(_: str) -> None:
+def _noop(_: str, at: float | None = None, /) -> None:
     pass
 
 

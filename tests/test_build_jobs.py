@@ -1,0 +1,110 @@
+"""Editions built in parallel worker processes (`--jobs`) give the same files, lines and
+errors as the sequential build; the page-break text index matches its plain definition."""
+
+from __future__ import annotations
+
+import pickle
+import re
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+from bookforge.errors import RenderError, error
+from bookforge.pagemap import XHTML_NS, TextIndex, _normalise_char
+
+from .conftest import run_cli
+
+
+def epub_members(path: Path) -> dict[str, bytes]:
+    """The EPUB's files, without the build time in the package document."""
+    with zipfile.ZipFile(path) as z:
+        return {n: re.sub(rb'<meta property="dcterms:modified">[^<]*</meta>', b"", z.read(n))
+                for n in z.namelist()}
+
+
+def stages(stderr: str) -> list[str]:
+    return [re.sub(r"^\[\s*[\d.]+s\] ", "", line) for line in stderr.splitlines()
+            if line.startswith("[")]
+
+
+def test_parallel_build_matches_sequential(minimal: Path, tmp_path: Path) -> None:
+    seq = run_cli("build", str(minimal), "--out", str(tmp_path / "seq"), "--jobs", "1")
+    par = run_cli("build", str(minimal), "--out", str(tmp_path / "par"), "--jobs", "2")
+    assert seq.returncode == 0 and par.returncode == 0, seq.stderr + par.stderr
+    for name in ("minimal-id.pdf", "minimal-en.pdf"):
+        assert (tmp_path / "seq" / name).read_bytes() == (tmp_path / "par" / name).read_bytes()
+    for name in ("minimal-id.epub", "minimal-en.epub"):
+        assert epub_members(tmp_path / "seq" / name) == epub_members(tmp_path / "par" / name)
+    # the same progress lines in the same order: edition by edition, stage by stage
+    assert stages(par.stderr) == stages(seq.stderr)
+    assert stages(par.stderr)[:2] == ["load", "transform [id]"]
+
+    def summary(out: str) -> list[str]:  # "wrote <path> (<pages>, <size>, <seconds>)"
+        return [re.sub(r"^wrote \S+/(\S+) \((\d+ pages, )?.*$", r"\1 \2", line)
+                for line in out.splitlines()]
+
+    assert summary(par.stdout) == summary(seq.stdout)
+    assert [line.split()[1].rsplit("/", 1)[1] for line in par.stdout.splitlines()] == [
+        "minimal-id.pdf", "minimal-id.epub", "minimal-en.pdf", "minimal-en.epub"]
+
+
+def test_parallel_build_error_without_traceback(minimal: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    r = run_cli("build", str(minimal), "--out", str(blocker), "--jobs", "2", "-q")
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    assert re.search(r"minimal-id\.pdf: error\[pdf-write\]", r.stderr), r.stderr
+    assert "build failed: 1 error(s)" in r.stderr
+    assert blocker.read_text() == "not a folder"
+
+
+def test_jobs_option_rejects_nonsense(minimal: Path, tmp_path: Path) -> None:
+    r = run_cli("build", str(minimal), "--out", str(tmp_path / "out"), "--jobs", "0")
+    assert r.returncode == 2 and "--jobs" in r.stderr and not (tmp_path / "out").exists()
+
+
+def test_errors_cross_process_boundaries() -> None:
+    exc = RenderError([error("x.pdf", 3, "pdf-write", "disk full")])
+    back = pickle.loads(pickle.dumps(exc))
+    assert type(back) is RenderError and back.diagnostics == exc.diagnostics
+    assert str(back) == "x.pdf:3:1: error[pdf-write]: disk full"
+
+
+def plain_index(body: etree._Element) -> tuple[str, list[tuple[object, str, int]]]:
+    """The definition: every character normalised on its own, runs of spaces collapsed."""
+    chars: list[str] = []
+    places: list[tuple[object, str, int]] = []
+
+    def add(el: etree._Element, attr: str, value: str | None) -> None:
+        for offset, ch in enumerate(value or ""):
+            norm = _normalise_char(ch)
+            if norm == " " and (not chars or chars[-1] == " "):
+                continue
+            for c in norm:
+                chars.append(c)
+                places.append((el, attr, offset))
+
+    def walk(el: etree._Element) -> None:
+        if el.tag == f"{{{XHTML_NS}}}aside":
+            return
+        add(el, "text", el.text)
+        for child in el:
+            walk(child)
+            add(child, "tail", child.tail)
+
+    walk(body)
+    return "".join(chars), places
+
+
+def test_text_index_matches_its_definition() -> None:
+    xhtml = ('<html xmlns="http://www.w3.org/1999/xhtml"><body>  <p>Integritas\u00a0dalam '
+             '\u00a8 ko\u00adrupsi  \t\n<b>ÉTÉ ﬁne</b>\u2028 Straße <i>\u2003</i>'
+             '<aside>skip me</aside> akhir¨ ¨ ASEAN-nya </p><p/>\u00ad x</body></html>')
+    body = etree.fromstring(xhtml).find(f"{{{XHTML_NS}}}body")
+    index = TextIndex(body)
+    text, places = plain_index(body)
+    assert index.text == text
+    assert "integritas dalam" in text and "strasse" in text and "skip" not in text
+    assert [index.place(i) for i in range(len(text))] == places
