@@ -460,3 +460,19 @@ def test_contents_numbers_stay_with_long_titles(minimal: Path, tmp_path: Path) -
     toc_page = next(page for title, page, _ in tree if title == "Contents")
     body = chapter_pages(reader)[0][1]
     assert lone_numbers(path, range(toc_page, body)) == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_footnote_calls_never_start_a_line(layouts: dict[str, Any], lang: str) -> None:
+    """The linked call stays on the line of the word it follows."""
+    starts, calls = [], 0
+    for index, page in enumerate(layouts[lang].document.pages):
+        for box in content_boxes(page):
+            if type(box).__name__ != "LineBox":
+                continue
+            texts = [d for d in descendants(box) if type(d).__name__ == "TextBox"
+                     and d.text.strip("\u2060 ")]
+            calls += sum("fn-call" in (d.element.get("class") or "") for d in texts)
+            if texts and "fn-call" in (texts[0].element.get("class") or ""):
+                starts.append((index, texts[0].element.get("href")))
+    assert calls >= 10 and starts == []

@@ -111,10 +111,11 @@ class DocRenderer:
             return (f'<a epub:type="noteref" role="doc-noteref" class="noteref"{ref_id} '
                     f'href="#{ident}">{number}</a>')
         if not first:
-            return f'<sup class="fn-repeat"><a href="#{ident}">{number}</a></sup>'
+            return f'\u2060<sup class="fn-repeat"><a href="#{ident}">{number}</a></sup>'
         # WeasyPrint's ::footnote-call is no link, so the printed call is an <a> of its own
-        # and the pseudo-element is left empty (styles/print.css)
-        return (f'<a class="fn-call" href="#{ident}">{number}</a>'
+        # and the pseudo-element is left empty (styles/print.css); word joiners keep the
+        # call on the line of the word before it ("days.|1" is a break opportunity)
+        return (f'<a class="fn-call" href="#{ident}">\u2060{number}</a>\u2060'
                 f'<span class="footnote" id="{ident}">{self.note_inline(body_tokens)}</span>')
 
     def note_inline(self, body: Sequence[Token]) -> str:
