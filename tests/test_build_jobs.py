@@ -1,17 +1,25 @@
-"""Editions built in parallel worker processes (`--jobs`) give the same files, lines and
-errors as the sequential build; the page-break text index matches its plain definition."""
+"""Build speed without other outputs: editions built in parallel worker processes
+(`--jobs`) give the same files, lines and errors as the sequential build; the page-break
+text index matches its plain definition; the collector thresholds set for the layout are
+put back."""
 
 from __future__ import annotations
 
+import gc
 import pickle
 import re
 import zipfile
 from pathlib import Path
 
 from lxml import etree
+from pypdf import PdfReader
 
+from bookforge import pdf
 from bookforge.errors import RenderError, error
+from bookforge.load import load_book
 from bookforge.pagemap import XHTML_NS, TextIndex, _normalise_char
+from bookforge.render import render_print
+from bookforge.transform import transform_edition
 
 from .conftest import run_cli
 
@@ -108,3 +116,20 @@ def test_text_index_matches_its_definition() -> None:
     assert index.text == text
     assert "integritas dalam" in text and "strasse" in text and "skip" not in text
     assert [index.place(i) for i in range(len(text))] == places
+
+
+def test_layout_collects_less_often_then_restores(minimal: Path, tmp_path: Path) -> None:
+    before = gc.get_threshold()
+    book, _ = load_book(minimal)
+    content = transform_edition(book, "en")
+    during: list[tuple[int, ...]] = []
+
+    def relayout(pages: object) -> str:
+        during.append(gc.get_threshold())
+        return render_print(content, anchor_pages=pages)  # type: ignore[arg-type]
+
+    result = pdf.write_pdf(render_print(content), minimal, tmp_path / "x.pdf",
+                           book.config.trim, relayout=relayout)
+    assert during == [(pdf.GC_THRESHOLD, *before[1:])]
+    assert gc.get_threshold() == before
+    assert result.pages == len(PdfReader(tmp_path / "x.pdf").pages) > 1
