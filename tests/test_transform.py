@@ -76,3 +76,17 @@ def test_raw_html_sanitised_when_allowed(minimal: Path) -> None:
     assert "<b>bold</b>" in html
     for bad in ("<script", "alert(1)", "<iframe", "onmouseover", "javascript:"):
         assert bad not in html
+
+
+def test_terms_in_table_cells_link_but_are_not_glossed(minimal: Path) -> None:
+    path = minimal / "parts/01-alpha/01-trust.id.md"
+    text = path.read_text().replace(
+        "Modal sosial tumbuh dari kepercayaan.",
+        "| Konsep |\n|--------|\n| modal sosial |\n\nModal sosial tumbuh dari kepercayaan.")
+    path.write_text(text)
+    book, _ = load_book(minimal)
+    html = render_print(transform_edition(book, "id"))
+    cell = html.split("<td>", 1)[1].split("</td>", 1)[0]
+    assert 'href="#term-modal-sosial"' in cell and "social capital" not in cell
+    prose = html.split("</table>", 1)[1]
+    assert "social capital" in prose.split("</p>", 1)[0]  # glossed at the first use in prose

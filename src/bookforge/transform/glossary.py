@@ -11,8 +11,8 @@ break kept as "\\n", so the HTML is unchanged) before matching. `[text]{.term ke
 forces a use, `[text]{.noterm}` suppresses matching inside it.
 
 Footnote bodies are matched too, at the point of their first reference (where the print
-edition lays them out), but a use in a footnote only links: the gloss goes to the first use
-in the running text. The index lists uses in footnotes like any other.
+edition lays them out), but a use in a footnote or a table cell only links: the gloss goes
+to the first use in the running text. The index lists those uses like any other.
 
 The compiled matcher of a glossary and language is cached (keyed by the `Glossary` object),
 so a preview rebuild does not recompile it.
@@ -222,21 +222,24 @@ class _DocMarker:
 
     def run(self) -> None:
         in_references = False
+        in_table = False  # a gloss would crowd a table cell: there, uses only link
         tokens = self.doc.tokens
         for i, tok in enumerate(tokens):
+            if tok.type in ("table_open", "table_close"):
+                in_table = tok.type == "table_open"
             if tok.type == "heading_open" and tok.tag in ("h1", "h2"):
                 in_references = "references" in str(tok.attrGet("class") or "")
             if tok.type != "inline" or not tok.children or in_references:
                 continue
             if i > 0 and tokens[i - 1].type == "heading_open":
                 continue
-            self.inline(tok, in_note=False)
+            self.inline(tok, link_only=in_table)
         for fid in sorted(self.doc.footnote_numbers, key=self.doc.footnote_numbers.__getitem__):
             self.note(fid)  # referenced only from a heading or the references
 
-    def inline(self, tok: Token, in_note: bool) -> None:
+    def inline(self, tok: Token, link_only: bool) -> None:
         line = self.doc.parsed.line_of(tok)
-        tok.children = _Rewriter(self, line, in_note).rewrite(_join_lines(tok.children or []))
+        tok.children = _Rewriter(self, line, link_only).rewrite(_join_lines(tok.children or []))
 
     def note(self, fid: int) -> None:
         if fid in self.notes_done or fid not in self.doc.footnote_numbers:
@@ -244,12 +247,12 @@ class _DocMarker:
         self.notes_done.add(fid)
         for tok in self.doc.footnotes.get(fid, []):
             if tok.type == "inline" and tok.children:
-                self.inline(tok, in_note=True)
+                self.inline(tok, link_only=True)
 
-    def open(self, key: str, line: int, already: bool, in_note: bool) -> Token:
+    def open(self, key: str, line: int, already: bool, link_only: bool) -> Token:
         doc = self.doc
-        first = key not in self.state.seen and not in_note
-        if not in_note:
+        first = key not in self.state.seen and not link_only
+        if not link_only:
             self.state.seen.add(key)
         n = self.counts[key] = self.counts.get(key, 0) + 1
         anchor = self.compiled.anchors[key]
@@ -287,8 +290,8 @@ def _join_lines(children: list[Token]) -> list[Token]:
 class _Rewriter:
     """One inline token's children -> the same with term_open/term_close around uses."""
 
-    def __init__(self, marker: _DocMarker, line: int, in_note: bool) -> None:
-        self.marker, self.line, self.in_note = marker, line, in_note
+    def __init__(self, marker: _DocMarker, line: int, link_only: bool) -> None:
+        self.marker, self.line, self.link_only = marker, line, link_only
 
     def rewrite(self, children: list[Token]) -> list[Token]:
         out: list[Token] = []
@@ -328,7 +331,7 @@ class _Rewriter:
                 self.marker.doc.source.rel_path, self.line, "term-unknown",
                 f"'{key or text}' is not a glossary term (key of .term)"))
             return span
-        return self.marker.open(found, self.line, already=False, in_note=self.in_note)
+        return self.marker.open(found, self.line, already=False, link_only=self.link_only)
 
     def split(self, children: list[Token], i: int) -> list[Token]:
         tok = children[i]
@@ -346,7 +349,7 @@ class _Rewriter:
             already = self.already_glossed(before_ctx + text[:start],
                                            text[end:] + after_ctx, key)
             line = self.line + text.count("\n", 0, start)
-            opener = self.marker.open(key, line, already, self.in_note)
+            opener = self.marker.open(key, line, already, self.link_only)
             close = Token("term_close", "a", -1)
             close.meta = dict(opener.meta)
             out += [opener, _text(text[start:end]), close]
