@@ -90,3 +90,16 @@ def test_terms_in_table_cells_link_but_are_not_glossed(minimal: Path) -> None:
     assert 'href="#term-modal-sosial"' in cell and "social capital" not in cell
     prose = html.split("</table>", 1)[1]
     assert "social capital" in prose.split("</p>", 1)[0]  # glossed at the first use in prose
+
+
+def test_term_spelt_alike_in_both_languages_is_not_glossed(minimal: Path) -> None:
+    with (minimal / "glossary.csv").open("a", encoding="utf-8") as fh:
+        fh.write("dharma,dharma,Kewajiban moral.,Moral duty.,,\n")
+    path = minimal / "parts/01-alpha/01-trust.id.md"
+    path.write_text(path.read_text().replace(
+        "Modal sosial tumbuh dari kepercayaan.",
+        "Dharma mengikat. Modal sosial tumbuh dari kepercayaan."))
+    book, _ = load_book(minimal)
+    html = render_print(transform_edition(book, "id"))
+    assert 'href="#term-dharma">Dharma</a> mengikat' in html  # linked, no gloss span
+    assert 'href="#term-modal-sosial">Modal sosial</a><span class="gloss">' in html

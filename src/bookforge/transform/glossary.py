@@ -256,12 +256,16 @@ class _DocMarker:
             self.state.seen.add(key)
         n = self.counts[key] = self.counts.get(key, 0) + 1
         anchor = self.compiled.anchors[key]
-        use = TermUse(key=key, id=f"{doc.doc_id}-{anchor}-{n}", doc_id=doc.doc_id,
-                      line=line, glossed=first and not already and self.state.style != "off")
+        other = other_lang(doc.lang)
+        forms = self.compiled.terms[key].forms
+        counterpart = forms.get(other, "")
+        # a loanword spelt alike in both languages ("dharma") gets no "dharma (dharma)"
+        same = counterpart.casefold() == forms.get(doc.lang, "").casefold()
+        use = TermUse(key=key, id=f"{doc.doc_id}-{anchor}-{n}", doc_id=doc.doc_id, line=line,
+                      glossed=first and not already and not same and self.state.style != "off")
         doc.term_uses.append(use)
         tok = Token("term_open", "a", 1)
-        other = other_lang(doc.lang)
-        gloss = self.compiled.terms[key].forms.get(other, "") if use.glossed else ""
+        gloss = counterpart if use.glossed else ""
         tok.meta = {"key": key, "anchor": anchor, "use_id": use.id, "gloss": gloss,
                     "gloss_lang": other}
         return tok
