@@ -293,11 +293,10 @@ def test_footnotes_follow_their_call(built_book: Path, book: Book, layouts: dict
         assert compact("1. " + words[fid]) in compact(texts[placed[fid]]), fid
 
 
-@pytest.mark.xfail(strict=False, reason="WeasyPrint 70 defers a page's footnotes to the next "
-                   "page when a paragraph at the foot needs the room for widows/orphans "
-                   "(layout/block.py, _linebox_layout); 1-2 notes per edition")
 @pytest.mark.parametrize("lang", LANGS)
 def test_footnotes_on_the_page_of_their_call(layouts: dict[str, Any], lang: str) -> None:
+    """WeasyPrint 70 moves a page's footnotes to the next page to keep two lines of a
+    paragraph at its foot; final_layout lays such paragraphs out again (pdf.footnote_thieves)."""
     calls, placed, _ = footnote_pages(layouts[lang].document)
     assert {f: p for f, p in calls.items() if placed[f] != p} == {}
 

@@ -37,6 +37,8 @@ VARIANTS = ("pdf/a-3u", "pdf/ua-1")
 PRINT_READY_CSS = "@page { bleed: 3mm; marks: crop; }"
 # Allocations between two young-generation collections while laying out (Python: 700).
 GC_THRESHOLD = 10_000
+# Layouts after the first at most, to keep footnotes on the page of their call.
+FOOTNOTE_PASSES = 3
 
 
 def styles_dir() -> Path:
@@ -118,8 +120,8 @@ class LaidOut:
 
 
 def layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
-           stylesheets: list[Path] | None = None) -> LaidOut:
-    """Lay the print HTML out into pages (no PDF written yet)."""
+           stylesheets: list[Path] | None = None, extra_css: str = "") -> LaidOut:
+    """Lay the print HTML out into pages (no PDF written yet); `extra_css` is appended last."""
     refused: list[str] = []
     fetcher = BookFetcher([book_root, styles_dir()], refused)
     sheets = [weasyprint.CSS(filename=str(s), url_fetcher=fetcher)
@@ -127,6 +129,8 @@ def layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
     sheets.append(weasyprint.CSS(string=page_css(options.trim)))
     if options.print_ready:
         sheets.append(weasyprint.CSS(string=PRINT_READY_CSS))
+    if extra_css:
+        sheets.append(weasyprint.CSS(string=extra_css))
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     document = weasyprint.HTML(string=html, base_url=book_root.as_uri() + "/",
                                url_fetcher=fetcher).render(stylesheets=sheets)
@@ -183,17 +187,98 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
+def _descendants(box: Any) -> Iterator[Any]:
+    for child in getattr(box, "children", ()):
+        yield child
+        yield from _descendants(child)
+
+
+def _flow_boxes(page: weasyprint.Page) -> Iterator[Any]:
+    """The boxes of a page's flow and footnote area, in order (margin boxes left out)."""
+    for child in page._page_box.children:
+        if type(child).__name__ != "MarginBox":
+            yield child
+            yield from _descendants(child)
+
+
+def _footnote_pages(document: weasyprint.Document) -> tuple[dict[str, int], dict[str, int]]:
+    """Footnote id -> index of the page of its call, of the page printing its text."""
+    calls: dict[str, int] = {}
+    placed: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for box in _flow_boxes(page):
+            if box.element is None:
+                continue
+            if (box.element_tag or "").endswith("::footnote-call"):
+                calls.setdefault(box.element.get("id"), index)
+            elif "footnote" in (box.element.get("class") or "").split():
+                placed.setdefault(box.element.get("id"), index)
+    return calls, placed
+
+
+def _last_line_block(page: weasyprint.Page) -> Any:
+    """The block holding the last line of a page's flow (not of its footnote area)."""
+    parent = None
+    for box in _descendants(page._page_box.children[0]):
+        if any(type(c).__name__ == "LineBox" for c in getattr(box, "children", ())):
+            parent = box
+    return parent
+
+
+def _selector(element: Any, parents: Mapping[Any, Any]) -> str:
+    """A CSS selector for one element: its nearest ancestor with an id, then child steps."""
+    steps: list[str] = []
+    while element.get("id") is None and element in parents:
+        parent = parents[element]
+        siblings = [c for c in parent if isinstance(c.tag, str)]
+        steps.append(f"*:nth-child({siblings.index(element) + 1})")
+        element = parent
+    head = f'[id="{element.get("id")}"]' if element.get("id") is not None else ":root"
+    return " > ".join([head, *reversed(steps)])
+
+
+def footnote_thieves(document: weasyprint.Document) -> set[str]:
+    """Selectors of the paragraphs that sent a footnote to the page after its call.
+
+    WeasyPrint 70 (layout/block.py, `_linebox_layout`) keeps a paragraph's second line
+    (orphans: 2) on a full page by moving that page's footnotes to the next page. The
+    paragraph ends such a page; laid out again with `orphans: 3`, it moves to the next page
+    instead, as it would without footnotes."""
+    calls, placed = _footnote_pages(document)
+    pages = {calls[f] for f in calls if placed.get(f, calls[f]) != calls[f]}
+    if not pages:
+        return set()
+    root = document.pages[0]._page_box.children[0].element
+    parents = {child: parent for parent in root.iter() for child in parent}
+    blocks = [_last_line_block(document.pages[index]) for index in sorted(pages)]
+    return {_selector(b.element, parents) for b in blocks
+            if b is not None and b.element is not None}
+
+
+def keep_footnotes_css(selectors: set[str]) -> str:
+    return "".join(f"{s} {{ orphans: 3; }}\n" for s in sorted(selectors))
+
+
 def final_layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
                  stylesheets: list[Path] | None = None,
                  relayout: Callable[[Mapping[str, int]], str] | None = None) -> LaidOut:
-    """The layout the PDF is written from: `relayout`, when given, gets the anchor pages of
-    a first layout and returns the HTML to lay out again (the index needs them)."""
+    """The layout the PDF is written from. `relayout`, when given, gets the anchor pages of
+    a layout and returns the HTML to lay out again (the index needs them). A paragraph that
+    pushed a footnote off its call's page is laid out again without doing so
+    (`footnote_thieves`); the index then comes from the layout with that fix."""
     with fewer_collections():
         laid = layout(html, book_root, options, stylesheets)
-        if relayout is not None:
-            second = relayout(anchor_pages(laid.document))
-            if second != html:
-                laid = layout(second, book_root, options, stylesheets)
+        thieves: set[str] = set()
+        for _ in range(FOOTNOTE_PASSES):
+            found = footnote_thieves(laid.document) - thieves
+            thieves |= found
+            second = relayout(anchor_pages(laid.document)) if relayout is not None else html
+            if second == html and not found:
+                break
+            html = second
+            laid = layout(html, book_root, options, stylesheets, keep_footnotes_css(thieves))
+            if not thieves:
+                break
     return laid
 
 
