@@ -9,7 +9,6 @@ the book's page size, with the chapter's running heads and its real starting pag
 from __future__ import annotations
 
 import dataclasses
-import logging
 import sys
 import threading
 from collections.abc import Callable
@@ -20,7 +19,7 @@ import weasyprint
 from weasyprint.formatting_structure.boxes import MarginBox
 
 from ..errors import BookforgeError
-from ..pdf import BookFetcher, page_css, styles_dir, write_pdf
+from ..pdf import PdfOptions, fewer_collections, layout, write_pdf
 from ..render import render_print
 from ..transform import EditionContent
 from .engine import Snapshot
@@ -55,20 +54,12 @@ def shown_page_number(page: weasyprint.Page) -> int | None:
     return None
 
 
-def _render(html: str, root: Path, trim: str) -> weasyprint.Document:
-    fetcher = BookFetcher([root, styles_dir()], [])
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    return weasyprint.HTML(string=html, base_url=root.as_uri() + "/",
-                           url_fetcher=fetcher).render(stylesheets=[
-                               weasyprint.CSS(filename=str(styles_dir() / "print.css"),
-                                              url_fetcher=fetcher),
-                               weasyprint.CSS(string=page_css(trim))])
-
-
 def start_pages(content: EditionContent) -> dict[str, int]:
     """Lay out the whole edition once: each document's printed starting page number."""
     book = content.book
-    document = _render(render_print(content), book.root, book.config.trim)
+    with fewer_collections():
+        document = layout(render_print(content), book.root,
+                          PdfOptions(trim=book.config.trim)).document
     ids = {d.doc_id for d in content.documents}
     found: dict[str, int] = {}
     for index, page in enumerate(document.pages):
