@@ -165,15 +165,16 @@ def render_page(snapshot: Snapshot, request: PageRequest, pdf_href: str | None,
             columns = [c for c in (_column(snapshot, x, doc.doc_id, lang) for x in langs) if c]
     cfg = book.config if book else None
     title = (cfg.title.get(lang) or next(iter(cfg.title.values()))) if cfg else "bookforge"
+    terms = _terms(snapshot, lang)
     html = render_template(
         "preview/page.html", loc, lang=lang, book_title=title,
         version=version or str(snapshot.version), styles_version=snapshot.styles,
         nav=_nav(content, request, loc) if content else [], columns=columns,
-        request=request, editions=[(x, Localizer(lang).language_name(x), page_url(
+        request=request, editions=[(x, loc.language_name(x), page_url(
             x, request.doc_id, request.side_by_side)) for x in (cfg.languages if cfg else ())],
         single_href=page_url(lang, request.doc_id),
         side_href=page_url(lang, request.doc_id, True) if len(side_langs) > 1 else "",
         errors=overlay_lines(snapshot.errors), warnings=overlay_lines(snapshot.warnings),
-        glossary=_terms(snapshot, lang), glossary_data=glossary_json(_terms(snapshot, lang)),
+        glossary=terms, glossary_data=glossary_json(terms),
         pdf_href=pdf_href, pdf_status=pdf_status, not_found=status == 404)
     return status, html
