@@ -228,6 +228,3 @@ class Localizer:
         """The language's name standing alone: "Bahasa Indonesia" / "Indonesian"."""
         return self.pgettext("language name", "{language}").format(
             language=self.language_name(code))
-
-    def sort_key(self, text: str) -> tuple[str, str, tuple[bool, ...], str]:
-        return sort_key(text, self.lang)

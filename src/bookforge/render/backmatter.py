@@ -16,11 +16,6 @@ from ..transform.model import Document, EditionContent, TermUse
 GLOSSARY_FILE = "glossary.xhtml"
 
 
-def term_sort_key(text: str, lang: str) -> tuple:
-    """The one collation used for the glossary and the index of the `lang` edition."""
-    return sort_key(text, lang)
-
-
 def initial(text: str) -> str:
     """The group letter of a term: its first letter without accents, upper-case."""
     base = "".join(c for c in unicodedata.normalize("NFKD", text.strip())
@@ -80,7 +75,7 @@ class LetterGroup:
 
 
 def _group(entries: Sequence, lang: str) -> list[LetterGroup]:
-    ordered = sorted(entries, key=lambda e: term_sort_key(e.term, lang))
+    ordered = sorted(entries, key=lambda e: sort_key(e.term, lang))
     groups: list[LetterGroup] = []
     for entry in ordered:
         letter = initial(entry.term)
