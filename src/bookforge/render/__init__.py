@@ -15,6 +15,7 @@ from .. import __version__
 from ..i18n import Localizer, roman, sort_key
 from ..model import Author, Book
 from ..parse import parse_inline
+from ..text import word_count
 from ..transform.model import Document, EditionContent, Label
 from .backmatter import contributors, epub_chapter_label, glossary_groups, index_groups
 from .frontmatter import CipView, cip_view
@@ -157,7 +158,7 @@ def common_values(content: EditionContent, loc: Localizer) -> dict[str, object]:
 def edition_statistics(content: EditionContent, loc: Localizer) -> str:
     """"15 bab, 61.234 kata" / "15 chapters, 61,234 words": numbers in the locale's format."""
     chapters = content.chapters()
-    words = sum(len(d.source.body.split()) for d in chapters)
+    words = sum(word_count(d.source.body) for d in chapters)
     return ", ".join((
         loc.ngettext("{n} chapter", "{n} chapters", len(chapters)).format(
             n=loc.number(len(chapters))),
@@ -188,18 +189,19 @@ def render_print(content: EditionContent, resource_url=None,  # type: ignore[no-
         allow_html=content.book.config.allow_html,
     )
     front, parts = _views(content, ctx)
+    values = common_values(content, loc)
     return render_template(
         "print/book.html", loc, front=front, parts=parts,
         glossary=glossary_groups(content, epub=False),
         index=index_groups(content, anchor_pages),
         contributors=contributors(content, epub=False),
         isbn=content.book.config.isbn_for(content.lang, "pdf"),
-        cip=print_cip(content, loc, parts),
-        **common_values(content, loc))
+        cip=print_cip(content, loc, parts, values),
+        **values)
 
 
-def print_cip(content: EditionContent, loc: Localizer, parts: Sequence[PartView]) -> CipView:
-    values = common_values(content, loc)
+def print_cip(content: EditionContent, loc: Localizer, parts: Sequence[PartView],
+              values: Mapping[str, object]) -> CipView:
     return cip_view(content.book.config, str(values["title"]), str(values["subtitle"]),
                     [p.title for p in parts], content.book.config.isbn_for(content.lang, "pdf"),
                     loc)
