@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .text import slugify
+
 
 @dataclass(frozen=True)
 class Author:
@@ -181,8 +183,6 @@ class Term:
 
     @property
     def anchor(self) -> str:
-        from .text import slugify
-
         return "term-" + slugify(self.key)
 
 

@@ -9,7 +9,7 @@ is never modified.
 
 from __future__ import annotations
 
-from ..errors import Diagnostic
+from ..errors import Diagnostic, error
 from ..model import Book, Chapter, Part
 from ..parse import parse_source
 from .glossary import apply_glossary
@@ -54,7 +54,5 @@ def transform_edition(book: Book, lang: str) -> EditionContent:
 
 
 def _dup(doc: Document, label: Label, first: Label) -> Diagnostic:
-    from ..errors import error
-
     return error(doc.source.rel_path, label.line, "duplicate-id",
                  f"id '{label.id}' is already used in {first.path}:{first.line}")
