@@ -25,13 +25,18 @@ def _summary_line(diags: Sequence[Diagnostic]) -> str:
     return f"{errors} error(s), {warnings} warning(s)"
 
 
+def _failed(command: str, exc: BookforgeError, note: str = "") -> int:
+    """Report a run stopped by `exc`: its diagnostics, then one summary line; status 1."""
+    _print_diagnostics(exc.diagnostics)
+    print(f"{command} failed: {_summary_line(exc.diagnostics)}{note}", file=sys.stderr)
+    return 1
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     try:
         diags = check(Path(args.book_dir))
     except BookforgeError as exc:
-        _print_diagnostics(exc.diagnostics)
-        print(f"check failed: {_summary_line(exc.diagnostics)}", file=sys.stderr)
-        return 1
+        return _failed("check", exc)
     _print_diagnostics(diags)
     print(f"{args.book_dir}: {_summary_line(diags)}", file=sys.stderr)
     return 1 if any(d.is_error for d in diags) else 0
@@ -67,10 +72,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         result = build(Path(args.book_dir), options, progress)
     except BookforgeError as exc:
-        _print_diagnostics(exc.diagnostics)
-        print(f"build failed: {_summary_line(exc.diagnostics)}; no output written",
-              file=sys.stderr)
-        return 1
+        return _failed("build", exc, "; no output written")
     _print_diagnostics(result.diagnostics)
     for a in result.artifacts:
         pages = f"{a.pages} pages, " if a.pages is not None else ""
@@ -90,9 +92,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     try:
         result = publish(Path(args.book_dir), options, progress)
     except BookforgeError as exc:
-        _print_diagnostics(exc.diagnostics)
-        print(f"publish failed: {_summary_line(exc.diagnostics)}", file=sys.stderr)
-        return 1
+        return _failed("publish", exc)
     _print_diagnostics(result.diagnostics)
     if result.ok:
         print(f"wrote {result.site_dir}/ ({len(result.files)} files; rebuilt editions: "
