@@ -13,8 +13,6 @@ from ..i18n import Localizer, sort_key
 from ..model import Author, Term
 from ..transform.model import Document, EditionContent, TermUse
 
-GLOSSARY_FILE = "glossary.xhtml"
-
 
 def initial(text: str) -> str:
     """The group letter of a term: its first letter without accents, upper-case."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
@@ -226,5 +225,5 @@ class DocRenderer:
                 f'{"".join(items)}</section>\n')
 
 
-def render_body(doc: Document, ctx: RenderContext, extra: Any = None) -> str:
+def render_body(doc: Document, ctx: RenderContext) -> str:
     return DocRenderer(doc, ctx).render()

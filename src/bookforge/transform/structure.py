@@ -158,10 +158,9 @@ def _footnotes(doc: Document) -> None:
             if child.type == "footnote_ref":
                 fid = child.meta["id"]
                 doc.footnote_numbers.setdefault(fid, len(doc.footnote_numbers) + 1)
-    for fid, body in doc.footnotes.items():  # footnotes inside footnotes are not numbered yet
+    for body in doc.footnotes.values():  # footnotes inside footnotes are not numbered yet
         for tok in body:
             for child in tok.children or []:
                 if child.type == "footnote_ref":
                     doc.footnote_numbers.setdefault(child.meta["id"],
                                                     len(doc.footnote_numbers) + 1)
-        del fid
