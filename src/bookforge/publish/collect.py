@@ -206,10 +206,9 @@ def _outline(reader: pypdf.PdfReader) -> list[tuple[int, str, int]]:
     return out
 
 
-def chapter_pages(pdf: Path, titles: list[str]) -> dict[str, tuple[int, int]]:
+def chapter_pages(reader: pypdf.PdfReader, titles: list[str]) -> dict[str, tuple[int, int]]:
     """First and last page of each chapter title in the PDF, from its outline: a chapter
     ends on the page before the next outline entry at its depth or above."""
-    reader = pypdf.PdfReader(pdf)
     entries = _outline(reader)
     total = len(reader.pages)
     found: dict[str, tuple[int, int]] = {}
@@ -222,8 +221,7 @@ def chapter_pages(pdf: Path, titles: list[str]) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _pdf_facts(path: Path) -> tuple[str, int]:
-    reader = pypdf.PdfReader(path)
+def _pdf_facts(reader: pypdf.PdfReader) -> tuple[str, int]:
     header = reader.pdf_header  # "%PDF-1.7"
     return header.removeprefix("%PDF-"), len(reader.pages)
 
@@ -255,10 +253,12 @@ def epub_cover(path: Path, lang: str) -> Cover | None:
     return None
 
 
-def file_info(book: Book, lang: str, fmt: str, path: Path) -> FileInfo:
+def file_info(book: Book, lang: str, fmt: str, path: Path,
+              reader: pypdf.PdfReader | None = None) -> FileInfo:
+    """`reader`: the PDF at `path` when the caller has it open already."""
     isbn = book.config.isbn_for(lang, fmt)
     if fmt == "pdf":
-        version, pages = _pdf_facts(path)
+        version, pages = _pdf_facts(reader or pypdf.PdfReader(path))
         identifier = ("urn:isbn:" + re.sub(r"[\s-]", "", isbn)) if isbn else \
             _pdf_uuid(book, lang)
     else:
@@ -321,11 +321,13 @@ def collect(book: Book, files: Mapping[tuple[str, str], Path],
     languages = tuple(lang for lang in cfg.languages if any(k[0] == lang for k in files))
     chapter_titles = {lang: [c.version(lang).title for c in book.chapters()]
                       for lang in languages}
-    pages = {lang: chapter_pages(files[(lang, "pdf")], chapter_titles[lang])
-             for lang in languages if (lang, "pdf") in files}
+    readers = {lang: pypdf.PdfReader(files[(lang, "pdf")])  # one parse of each PDF's pages
+               for lang in languages if (lang, "pdf") in files}
+    pages = {lang: chapter_pages(reader, chapter_titles[lang])
+             for lang, reader in readers.items()}
     editions = []
     for lang in languages:
-        infos = tuple(file_info(book, lang, fmt, files[(lang, fmt)])
+        infos = tuple(file_info(book, lang, fmt, files[(lang, fmt)], readers.get(lang))
                       for fmt in ("pdf", "epub") if (lang, fmt) in files)
         keywords = tuple(dict.fromkeys(k for c in book.chapters()
                                        for k in c.version(lang).keywords
