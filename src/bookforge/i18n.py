@@ -120,7 +120,8 @@ def check_catalogs(languages: Iterable[str], book_root: Path) -> list[Diagnostic
             diags.append(warning("book.toml", 0, "locale-unknown",
                                  f"Babel has no locale data for '{lang}': dates, lists and "
                                  "numbers are formatted as in English"))
-        missing = [m for m in wanted if m not in translated_ids(lang, book_root)]
+        done = translated_ids(lang, book_root)
+        missing = [m for m in wanted if m not in done]
         if not missing:
             continue
         where = next((po_path(b, lang) for b in catalog_dirs(book_root)
