@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .errors import Diagnostic, warning
 from .model import Book, Chapter, Source
 from .parse import parse_source
+from .transform.structure import sole_image
 
 KINDS = ("section", "footnote", "figure", "table")
 
@@ -48,10 +49,7 @@ def landmarks(source: Source, allow_html: bool = False) -> list[Landmark]:
         elif tok.type == "table_open":
             found.append(Landmark("table", line))
         elif tok.type == "inline":
-            kids = [c for c in tok.children or [] if c.type not in ("softbreak",)
-                    and not (c.type == "text" and not c.content.strip())]
-            if len(kids) == 1 and kids[0].type == "image" and tokens[i - 1].type == \
-                    "paragraph_open":
+            if tokens[i - 1].type == "paragraph_open" and sole_image(tok) is not None:
                 found.append(Landmark("figure", line))
             for child in tok.children or []:
                 if child.type == "footnote_ref" and child.meta["id"] not in seen_notes:

@@ -105,18 +105,22 @@ def _tables(doc: Document, labels: list[Label]) -> None:
         i += 1
 
 
+def sole_image(inline: Token) -> Token | None:
+    """The image of a paragraph that holds nothing else, which makes it a figure."""
+    kids = [c for c in inline.children or []
+            if not (c.type == "text" and not c.content.strip()) and c.type != "softbreak"]
+    return kids[0] if len(kids) == 1 and kids[0].type == "image" else None
+
+
 def _figures(doc: Document, labels: list[Label], diags: list[Diagnostic]) -> None:
     tokens = doc.tokens
     count = 0
     for i, tok in enumerate(tokens):
         if tok.type != "paragraph_open" or i + 2 >= len(tokens):
             continue
-        inline = tokens[i + 1]
-        kids = [c for c in inline.children or []
-                if not (c.type == "text" and not c.content.strip()) and c.type != "softbreak"]
-        if len(kids) != 1 or kids[0].type != "image":
+        image = sole_image(tokens[i + 1])
+        if image is None:
             continue
-        image = kids[0]
         count += 1
         number = f"{_prefix(doc)}{count}"
         ident = image.attrGet("id")
