@@ -180,6 +180,17 @@ class Volume:
     def edition(self, lang: str) -> EditionInfo:
         return next(e for e in self.editions if e.lang == lang)
 
+    @property
+    def authors(self) -> tuple[Author, ...]:
+        """Every chapter author once, in the order of the chapters."""
+        return tuple(dict.fromkeys(a for c in self.chapters for a in c.authors))
+
+    @property
+    def contributors(self) -> tuple[Author, ...]:
+        """The chapter authors who are not also editors of the volume."""
+        editors = {e.name for e in self.config.editors}
+        return tuple(a for a in self.authors if a.name not in editors)
+
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()

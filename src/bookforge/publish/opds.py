@@ -61,11 +61,9 @@ def _entry(feed: etree._Element, volume: Volume, e: EditionInfo, u: Urls) -> Non
     for editor in cfg.editors:
         author = _el(entry, "author")
         _el(author, "name", editor.name)
-    editors = {x.name for x in cfg.editors}
-    for a in dict.fromkeys(a for c in volume.chapters for a in c.authors):
-        if a.name not in editors:
-            contributor = _el(entry, "contributor")
-            _el(contributor, "name", a.name)
+    for a in volume.contributors:
+        contributor = _el(entry, "contributor")
+        _el(contributor, "name", a.name)
     _el(entry, "language", e.lang, ns=DCTERMS)
     _el(entry, "publisher", cfg.publisher, ns=DCTERMS)
     _el(entry, "issued", cfg.date.isoformat(), ns=DCTERMS)
@@ -118,8 +116,7 @@ def _publication(volume: Volume, e: EditionInfo, u: Urls) -> dict:
         "language": e.lang, "published": cfg.date.isoformat(), "modified": updated(volume),
         "publisher": {"name": cfg.publisher},
         "editor": [{"name": x.name} for x in cfg.editors],
-        "author": [{"name": a.name} for a in dict.fromkeys(
-            a for c in volume.chapters for a in c.authors)],
+        "author": [{"name": a.name} for a in volume.authors],
         "subject": [{"name": k, "scheme": SUBJECT_SCHEME} for k in e.keywords],
         "description": e.abstract,
     }

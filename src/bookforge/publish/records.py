@@ -122,7 +122,7 @@ def marc_record(volume: Volume, e: EditionInfo, u: Urls) -> etree._Element:
         _data(record, "653", " 0", ("a", keyword))
     for editor in cfg.editors:
         _data(record, "700", "0 ", *_marc_name(editor, "editor", "edt"))
-    for author in _chapter_authors(volume):
+    for author in volume.contributors:
         _data(record, "700", "0 ", *_marc_name(author, "author", "aut"))
     for f in e.files:
         _data(record, "856", "40", ("3", f.label), ("q", f.media_type),
@@ -137,12 +137,6 @@ def _marc_name(a: Author, relator: str, code: str) -> list[tuple[str, str]]:
     if a.affiliation:
         out.insert(2, ("u", a.affiliation))
     return out
-
-
-def _chapter_authors(volume: Volume) -> list[Author]:
-    editors = {e.name for e in volume.config.editors}
-    return [a for a in dict.fromkeys(a for c in volume.chapters for a in c.authors)
-            if a.name not in editors]
 
 
 def marcxml(volume: Volume, e: EditionInfo, u: Urls) -> bytes:
@@ -167,7 +161,7 @@ def oai_dc(volume: Volume, e: EditionInfo, u: Urls) -> bytes:
     dc("title", e.title + (f": {e.subtitle}" if e.subtitle else ""))
     for editor in cfg.editors:
         dc("creator", editor.name)
-    for author in _chapter_authors(volume):
+    for author in volume.contributors:
         dc("contributor", author.name)
     for keyword in e.keywords:
         dc("subject", keyword)
@@ -241,7 +235,7 @@ def _descriptive(product: etree._Element, volume: Volume, e: EditionInfo, f: Fil
     for editor in volume.config.editors:
         n += 1
         _onix_contributor(d, n, editor, "B01")
-    for author in _chapter_authors(volume):
+    for author in volume.contributors:
         n += 1
         _onix_contributor(d, n, author, "A01")
     language = _o(d, "Language")

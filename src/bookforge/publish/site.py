@@ -110,8 +110,7 @@ def book_json_ld(volume: Volume, edition: EditionInfo, u: Urls) -> dict:
         "inLanguage": edition.lang, "datePublished": cfg.date.isoformat(),
         "url": u.absolute(urls.landing(edition.lang)),
         "editor": [_person(p) for p in cfg.editors],
-        "author": [_person(a) for a in dict.fromkeys(a for c in volume.chapters
-                                                      for a in c.authors)],
+        "author": [_person(a) for a in volume.authors],
         "publisher": {"@type": "Organization", "name": cfg.publisher,
                       "address": {"@type": "PostalAddress", "addressLocality": cfg.place}},
         "license": cfg.licence.url, "abstract": edition.abstract,
