@@ -22,7 +22,7 @@ from markdown_it.token import Token
 
 from .errors import Diagnostic, warning
 from .model import Book, Glossary
-from .transform.glossary import lookup_key
+from .transform.glossary import lookup_key, prose_inlines
 from .transform.model import Document, EditionContent
 
 MAX_SUGGESTION_WORDS = 5
@@ -86,15 +86,8 @@ class _Italic:
 
 def _italic_spans(doc: Document) -> Iterator[_Italic]:
     """Every emphasis in the prose of a document (not headings, not the references)."""
-    in_references = False
-    tokens = doc.tokens
-    for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.tag in ("h1", "h2"):
-            in_references = "references" in str(tok.attrGet("class") or "")
-        if (tok.type != "inline" or not tok.children or in_references
-                or (i > 0 and tokens[i - 1].type == "heading_open")):
-            continue
-        yield from _italics(tok.children, doc.parsed.line_of(tok))
+    for tok, _ in prose_inlines(doc.tokens):
+        yield from _italics(tok.children or [], doc.parsed.line_of(tok))
 
 
 def _italics(children: list[Token], line: int) -> Iterator[_Italic]:

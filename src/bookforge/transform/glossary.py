@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
@@ -209,6 +209,23 @@ def apply_glossary(docs: Sequence[Document], glossary: Glossary, style: str,
         _DocMarker(doc, compiled, matcher(glossary, doc.lang), state, diags).run()
 
 
+def prose_inlines(tokens: Sequence[Token]) -> Iterator[tuple[Token, bool]]:
+    """The inline tokens of the running text, each with whether it is in a table: not
+    headings, not the references section (from its h1/h2 heading to the next)."""
+    in_references = False
+    in_table = False
+    for i, tok in enumerate(tokens):
+        if tok.type in ("table_open", "table_close"):
+            in_table = tok.type == "table_open"
+        if tok.type == "heading_open" and tok.tag in ("h1", "h2"):
+            in_references = "references" in str(tok.attrGet("class") or "")
+        if tok.type != "inline" or not tok.children or in_references:
+            continue
+        if i > 0 and tokens[i - 1].type == "heading_open":
+            continue
+        yield tok, in_table
+
+
 class _DocMarker:
     """Marks the term uses of one document: its running text, then (at each first
     reference) the footnote bodies."""
@@ -221,18 +238,8 @@ class _DocMarker:
         self.notes_done: set[int] = set()
 
     def run(self) -> None:
-        in_references = False
-        in_table = False  # a gloss would crowd a table cell: there, uses only link
-        tokens = self.doc.tokens
-        for i, tok in enumerate(tokens):
-            if tok.type in ("table_open", "table_close"):
-                in_table = tok.type == "table_open"
-            if tok.type == "heading_open" and tok.tag in ("h1", "h2"):
-                in_references = "references" in str(tok.attrGet("class") or "")
-            if tok.type != "inline" or not tok.children or in_references:
-                continue
-            if i > 0 and tokens[i - 1].type == "heading_open":
-                continue
+        for tok, in_table in prose_inlines(self.doc.tokens):
+            # a gloss would crowd a table cell: there, uses only link
             self.inline(tok, link_only=in_table)
         for fid in sorted(self.doc.footnote_numbers, key=self.doc.footnote_numbers.__getitem__):
             self.note(fid)  # referenced only from a heading or the references
