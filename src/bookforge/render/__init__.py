@@ -60,8 +60,6 @@ class DocView:
     author_names: str
     body: Markup
     number: int | None = None
-    abstract: Markup = Markup("")
-    keywords: str = ""
     original_note: str = ""
     sections: tuple = ()
     title_lang: str = ""
@@ -100,9 +98,7 @@ def doc_view(doc: Document, ctx: RenderContext, lang: str) -> DocView:
         running_title=own.short_title or own.title,
         abstracts=abstract_views(doc, loc, lang),
         authors=src.authors, author_names=loc.join([a.name for a in src.authors]),
-        body=Markup(render_body(doc, ctx)), number=doc.number,
-        abstract=Markup(parse_inline(src.abstract)) if src.abstract else Markup(""),
-        keywords=", ".join(src.keywords), original_note=note,
+        body=Markup(render_body(doc, ctx)), number=doc.number, original_note=note,
         sections=tuple(doc.sections),
     )
 
