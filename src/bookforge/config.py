@@ -213,8 +213,9 @@ def read_toml(path: Path, rel: str) -> tuple[dict[str, Any], str]:
         raise ConfigError([diag]) from None
 
 
-def _author(d: Mapping[str, Any]) -> Author:
-    return Author(name=d["name"].strip(), affiliation=d.get("affiliation", ""),
+def author(d: Mapping[str, Any]) -> Author:
+    """An `Author` from a validated book.toml `[[editors]]` table or front matter entry."""
+    return Author(name=d["name"].strip(), affiliation=d.get("affiliation") or "",
                   orcid=d.get("orcid"), email=d.get("email"),
                   family_name=(d.get("surname") or "").strip() or None)
 
@@ -243,7 +244,7 @@ def load_config(book_dir: Path) -> BookConfig:
         parts=tuple(data["parts"]),
         title=dict(data["title"]),
         subtitle=dict(data.get("subtitle", {})),
-        editors=tuple(_author(e) for e in data["editors"]),
+        editors=tuple(author(e) for e in data["editors"]),
         licence=Licence(data["licence"]["name"], data["licence"]["url"]),
         colophon=dict(data.get("colophon", {})),
         abstract=dict(data.get("abstract", {})),

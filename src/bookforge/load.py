@@ -13,10 +13,10 @@ from typing import Any
 
 import yaml
 
-from .config import LANG_RE, PART_SCHEMA, load_config, read_toml, validate
+from .config import LANG_RE, PART_SCHEMA, author, load_config, read_toml, validate
 from .errors import ConfigError, Diagnostic, SourceError, error, warning
 from .glossary import load_glossary
-from .model import Author, Book, Chapter, Part, Source, Translation
+from .model import Book, Chapter, Part, Source, Translation
 
 CHAPTER_RE = re.compile(r"^(?P<slug>\d{2}-[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2,3})\.md$")
 FRONT_RE = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2,3})\.md$")
@@ -154,7 +154,7 @@ def read_source(path: Path, book_dir: Path, lang: str, kind: str,
     return Source(
         lang=lang, path=path, rel_path=rel, title=meta["title"].strip(), body=body,
         body_line=body_line, short_title=(meta.get("short_title") or "").strip(),
-        authors=tuple(_author(a) for a in meta.get("authors") or ()),
+        authors=tuple(author(a) for a in meta.get("authors") or ()),
         abstract=" ".join((meta.get("abstract") or "").split()),
         keywords=tuple(str(k).strip() for k in meta.get("keywords") or ()),
         translations={str(code): _translation(str(code), t)
@@ -252,9 +252,3 @@ def check_meta(meta: Mapping[str, Any], rel: str, raw: str, kind: str,
         for key in ("abstract", "keywords"):
             if not meta.get(key):
                 diags.append(warning(rel, 2, "front-matter-" + key, f"'{key}' is missing"))
-
-
-def _author(a: Mapping[str, Any]) -> Author:
-    return Author(name=str(a["name"]).strip(), affiliation=str(a.get("affiliation") or ""),
-                  orcid=a.get("orcid"), email=a.get("email"),
-                  family_name=(a.get("surname") or "").strip() or None)
