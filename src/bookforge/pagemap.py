@@ -2,11 +2,10 @@
 and the EPUB XHTML documents -> the same documents with page-break markers.
 
 `page_map` reads a laid-out WeasyPrint `Document` (the one the PDF is written from, or
-one laid out only for this purpose): for each page, its printed folio (from the margin
-boxes, inferred from neighbouring pages when the page prints none), the id of the print
-section its first line belongs to, and the first words of that line. `insert_markers`
-finds those words in the EPUB document of the same section and puts an empty
-`<span epub:type="pagebreak" role="doc-pagebreak">` before them. A page map is cached as
+one laid out only for this purpose): for each page, its printed folio (the PDF's page
+label), the id of the print section its first line belongs to, and the first words of that
+line. `insert_markers` finds those words in the EPUB document of the same section and puts
+an empty `<span epub:type="pagebreak" role="doc-pagebreak">` before them. A page map is cached as
 JSON next to the outputs so an EPUB-only build can reuse the last print layout.
 """
 
@@ -31,8 +30,6 @@ from .i18n import roman as upper_roman
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
-FOLIO_RE = re.compile(r"^(\d+|[ivxlcdm]+)$")
-ROMAN_DIGITS = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 HYPHENS = ("\u2010", "-", "\u00ad")
 RUNS_RE = re.compile(r"\s+|\S+")  # \s is exactly str.isspace()
 SNIPPET_WORDS = 8
@@ -84,16 +81,6 @@ def _lines(box: Any, doc_ids: frozenset[str], doc: str = "") -> Iterator[tuple[s
         yield from _lines(child, doc_ids, doc)
 
 
-def _printed_folio(page_box: Any) -> str | None:
-    for child in page_box.children:
-        if type(child).__name__ != "MarginBox" or child.at_keyword == "@top-center":
-            continue
-        text = "".join(t.text for t in _text_boxes(child)).strip()
-        if FOLIO_RE.match(text):
-            return text
-    return None
-
-
 def _snippet(lines: Sequence[tuple[str, str]]) -> tuple[str, str]:
     if not lines:
         return "", ""
@@ -111,22 +98,17 @@ def _snippet(lines: Sequence[tuple[str, str]]) -> tuple[str, str]:
     return doc, " ".join(joined.split()[:SNIPPET_WORDS])
 
 
-def page_map(document: Any, doc_ids: frozenset[str], fingerprint: str,
+def page_map(document: Any, doc_ids: frozenset[str], labels: Sequence[str], fingerprint: str,
              source: str = "pdf") -> PageMap:
-    """Where each page of a laid-out WeasyPrint document begins."""
-    folios: list[str | None] = []
+    """Where each page of a laid-out WeasyPrint document begins; `labels`: its folios."""
     pages: list[PageStart] = []
     previous: list[tuple[str, str]] = []
-    for page in document.pages:
-        box = page._page_box
-        folios.append(_printed_folio(box))
-        lines = list(_lines(box, doc_ids))
+    for label, page in zip(labels, document.pages, strict=True):
+        lines = list(_lines(page._page_box, doc_ids))
         doc, text = _snippet(lines[:4])
-        pages.append(PageStart("", doc, text, _tail(previous, doc)))
+        pages.append(PageStart(label, doc, text, _tail(previous, doc)))
         previous = lines
-    labels = infer_labels(folios)
-    return PageMap(tuple(PageStart(label, p.doc, p.text, p.before)
-                         for label, p in zip(labels, pages, strict=True)), fingerprint, source)
+    return PageMap(tuple(pages), fingerprint, source)
 
 
 def _tail(lines: Sequence[tuple[str, str]], doc: str) -> str:
@@ -146,44 +128,6 @@ def _tail(lines: Sequence[tuple[str, str]], doc: str) -> str:
 def roman(n: int) -> str:
     """A front-matter folio: a lower-case roman numeral."""
     return upper_roman(n).lower()
-
-
-def _folio_value(folio: str) -> tuple[int, bool]:
-    if folio.isdigit():
-        return int(folio), False
-    total, prev = 0, 0
-    for ch in reversed(folio):
-        v = ROMAN_DIGITS[ch]
-        total = total - v if v < prev else total + v
-        prev = max(prev, v)
-    return total, True
-
-
-def infer_labels(folios: Sequence[str | None]) -> list[str]:
-    """The printed folio of every page: as printed, or counted from the nearest page that
-    prints one (before it when there is one, else after it)."""
-    labels: list[str] = []
-    printed = [(i, f) for i, f in enumerate(folios) if f]
-    for i, folio in enumerate(folios):
-        if folio:
-            labels.append(folio)
-            continue
-        before = [(j, f) for j, f in printed if j < i]
-        after = [(j, f) for j, f in printed if j > i]
-        if before:
-            j, f = before[-1]
-            value, is_roman = _folio_value(f)
-            n = value + (i - j)
-        elif after:
-            j, f = after[0]
-            value, is_roman = _folio_value(f)
-            n = value - (j - i)
-        else:
-            n, is_roman = i + 1, False
-        if n < 1:
-            n, is_roman = i + 1, False
-        labels.append(roman(n) if is_roman else str(n))
-    return labels
 
 
 # -- caching --------------------------------------------------------------------------------
@@ -492,9 +436,8 @@ def edition_page_map(content: Any, epub_doc_ids: Sequence[str],
         laid = final_layout(html, book.root, PdfOptions(trim=book.config.trim),
                             relayout=lambda pages: render_print(content, anchor_pages=pages))
         document, source = laid.document, "layout"
-    pmap = page_map(document, print_doc_ids(epub_doc_ids), key, source)
-    labels = labels_from_ranges(len(pmap.pages), page_label_ranges(document))
-    pmap = PageMap(tuple(PageStart(label, p.doc, p.text)
-                         for label, p in zip(labels, pmap.pages, strict=True)), key, source)
+    labels = labels_from_ranges(len(document.pages), page_label_ranges(document))
+    pmap = page_map(document, print_doc_ids(epub_doc_ids), labels, key, source)
+    pmap = PageMap(tuple(PageStart(p.label, p.doc, p.text) for p in pmap.pages), key, source)
     save(pmap, cache)
     return pmap
