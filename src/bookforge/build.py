@@ -162,8 +162,7 @@ def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
 
 
 def _epub(content: EditionContent, options: BuildOptions, progress: Progress,
-          laid_out: PrintLayout | None = None, diags: list[Diagnostic] | None = None
-          ) -> Artifact:
+          laid_out: PrintLayout | None, diags: list[Diagnostic]) -> Artifact:
     from .epub import write_epub
     from .pagemap import edition_page_map
 
@@ -180,7 +179,6 @@ def _epub(content: EditionContent, options: BuildOptions, progress: Progress,
             if laid_out else edition_page_map(content, ids))
     progress(f"page-list [{lang}]: {PAGE_MAP_SOURCES[pmap.source]}")
     result = write_epub(book, lang, pages, images, target, values, pmap)
-    if diags is not None:
-        diags += result.diagnostics
+    diags += result.diagnostics
     return Artifact(target, lang, "epub", target.stat().st_size,
                     time.perf_counter() - start, None)
