@@ -13,18 +13,15 @@ kept in the snapshot and the previous good book stays on show.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import BookforgeError, Diagnostic, SourceError, error
 from ..load import load_book, read_source
 from ..model import Book, Chapter, Glossary, Part, Source
-from ..parse import parse_source
-from ..transform import Document, EditionContent, Label
+from ..transform import Document, EditionContent, Label, documents, merge_labels, transform_document
 from ..transform.glossary import apply_glossary
-from ..transform.resources import resolve_images
-from ..transform.structure import structure
 from ..transform.xref import resolve_xrefs
 
 
@@ -143,7 +140,7 @@ class PreviewEngine:
         fresh: list[str] = []
         per_volume = book.config.gloss == "first-per-volume"
         keys = [(c, p, DocKey(c.doc_id, c.version(lang), p.slug if p else "", n, book.glossary,
-                              book.config.gloss)) for c, p, n in _documents(book)]
+                              book.config.gloss)) for c, p, n in documents(book)]
         if per_volume and any(self._stale(lang, c, k) for c, _, k in keys):
             self._drop(lang)
         entries: list[CachedDoc] = []
@@ -163,17 +160,10 @@ class PreviewEngine:
             cached.document.chapter, cached.document.part = chapter, part  # this book's objects
             docs.append(cached.document)
             diags += cached.diagnostics
-            for label in cached.labels:
-                if label.id in labels:
-                    first = labels[label.id]
-                    diags.append(error(label.path, label.line, "duplicate-id",
-                                       f"id '{label.id}' is already used in "
-                                       f"{first.path}:{first.line}"))
-                else:
-                    labels[label.id] = label
+            merge_labels(cached.labels, labels, diags)
         for doc in docs:
             resolve_xrefs(doc, labels, diags)
-        live = {(lang, c.doc_id) for c, _, _ in _documents(book)}
+        live = {(lang, c.doc_id) for c, _, _ in documents(book)}
         for stale in [k for k in self._cache if k[0] == lang and k not in live]:
             del self._cache[stale]
         return EditionContent(lang=lang, book=book, documents=tuple(docs), labels=labels,
@@ -212,24 +202,11 @@ def reload_sources(book: Book, changed: Collection[Path],
         sorted(kept + diags)
 
 
-def _documents(book: Book) -> Iterator[tuple[Chapter, Part | None, int | None]]:
-    """Every document an edition prints, in order, with its chapter number."""
-    for chapter in book.front:
-        yield chapter, None, None
-    number = 0
-    for part in book.parts:
-        for chapter in part.chapters:
-            number += 1
-            yield chapter, part, number
-
-
 def _transform_one(book: Book, lang: str, chapter: Chapter, part: Part | None,
                    key: DocKey, glossary: bool) -> CachedDoc:
     """Parse and transform one document as `transform_edition` does, but for xrefs."""
     diags: list[Diagnostic] = []
-    parsed = parse_source(chapter.version(lang), book.config.allow_html)
-    doc, labels = structure(parsed, chapter, part, key.number, diags)
-    resolve_images(doc, book.root, diags)
+    doc, labels = transform_document(book, lang, chapter, part, key.number, diags)
     if glossary:
         apply_glossary([doc], book.glossary, book.config.gloss, diags)
     return CachedDoc(key, doc, labels, diags)

@@ -9,6 +9,8 @@ is never modified.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from ..errors import Diagnostic, error
 from ..model import Book, Chapter, Part
 from ..parse import parse_source
@@ -18,41 +20,51 @@ from .resources import resolve_images
 from .structure import structure
 from .xref import resolve_xrefs
 
-__all__ = ["Document", "EditionContent", "Label", "TermUse", "transform_edition"]
+__all__ = ["Document", "EditionContent", "Label", "TermUse", "documents", "merge_labels",
+           "transform_document", "transform_edition"]
 
 
-def transform_edition(book: Book, lang: str) -> EditionContent:
-    allow_html = book.config.allow_html
-    docs: list[Document] = []
-    diags: list[Diagnostic] = []
-    labels: dict[str, Label] = {}
-
-    def add(chapter: Chapter, part: Part | None, number: int | None) -> None:
-        source = chapter.version(lang)
-        parsed = parse_source(source, allow_html)
-        doc, found = structure(parsed, chapter, part, number, diags)
-        for label in found:
-            if label.id in labels:
-                diags.append(_dup(doc, label, labels[label.id]))
-            else:
-                labels[label.id] = label
-        resolve_images(doc, book.root, diags)
-        docs.append(doc)
-
+def documents(book: Book) -> Iterator[tuple[Chapter, Part | None, int | None]]:
+    """Every document an edition prints, in order, with its chapter number."""
     for chapter in book.front:
-        add(chapter, None, None)
+        yield chapter, None, None
     number = 0
     for part in book.parts:
         for chapter in part.chapters:
             number += 1
-            add(chapter, part, number)
+            yield chapter, part, number
+
+
+def transform_document(book: Book, lang: str, chapter: Chapter, part: Part | None,
+                       number: int | None, diags: list[Diagnostic]
+                       ) -> tuple[Document, list[Label]]:
+    """The per-document steps: parse, structure, images (glossary and xrefs come after)."""
+    parsed = parse_source(chapter.version(lang), book.config.allow_html)
+    doc, labels = structure(parsed, chapter, part, number, diags)
+    resolve_images(doc, book.root, diags)
+    return doc, labels
+
+
+def merge_labels(found: Iterable[Label], labels: dict[str, Label],
+                 diags: list[Diagnostic]) -> None:
+    """Add `found` to the book's labels; a second use of an id is an error."""
+    for label in found:
+        first = labels.setdefault(label.id, label)
+        if first is not label:
+            diags.append(error(label.path, label.line, "duplicate-id",
+                               f"id '{label.id}' is already used in {first.path}:{first.line}"))
+
+
+def transform_edition(book: Book, lang: str) -> EditionContent:
+    docs: list[Document] = []
+    diags: list[Diagnostic] = []
+    labels: dict[str, Label] = {}
+    for chapter, part, number in documents(book):
+        doc, found = transform_document(book, lang, chapter, part, number, diags)
+        merge_labels(found, labels, diags)
+        docs.append(doc)
     apply_glossary(docs, book.glossary, book.config.gloss, diags)
     for doc in docs:
         resolve_xrefs(doc, labels, diags)
     return EditionContent(lang=lang, book=book, documents=tuple(docs), labels=labels,
                           diagnostics=tuple(sorted(set(diags))))
-
-
-def _dup(doc: Document, label: Label, first: Label) -> Diagnostic:
-    return error(doc.source.rel_path, label.line, "duplicate-id",
-                 f"id '{label.id}' is already used in {first.path}:{first.line}")
