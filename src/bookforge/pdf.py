@@ -120,13 +120,12 @@ class LaidOut:
 
 
 def layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
-           stylesheets: list[Path] | None = None, extra_css: str = "") -> LaidOut:
+           extra_css: str = "") -> LaidOut:
     """Lay the print HTML out into pages (no PDF written yet); `extra_css` is appended last."""
     refused: list[str] = []
     fetcher = BookFetcher([book_root, styles_dir()], refused)
-    sheets = [weasyprint.CSS(filename=str(s), url_fetcher=fetcher)
-              for s in stylesheets or [styles_dir() / "print.css"]]
-    sheets.append(weasyprint.CSS(string=page_css(options.trim)))
+    sheets = [weasyprint.CSS(filename=str(styles_dir() / "print.css"), url_fetcher=fetcher),
+              weasyprint.CSS(string=page_css(options.trim))]
     if options.print_ready:
         sheets.append(weasyprint.CSS(string=PRINT_READY_CSS))
     if extra_css:
@@ -260,14 +259,13 @@ def keep_footnotes_css(selectors: set[str]) -> str:
 
 
 def final_layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
-                 stylesheets: list[Path] | None = None,
                  relayout: Callable[[Mapping[str, int]], str] | None = None) -> LaidOut:
     """The layout the PDF is written from. `relayout`, when given, gets the anchor pages of
     a layout and returns the HTML to lay out again (the index needs them). A paragraph that
     pushed a footnote off its call's page is laid out again without doing so
     (`footnote_thieves`); the index then comes from the layout with that fix."""
     with fewer_collections():
-        laid = layout(html, book_root, options, stylesheets)
+        laid = layout(html, book_root, options)
         thieves: set[str] = set()
         for _ in range(FOOTNOTE_PASSES):
             found = footnote_thieves(laid.document) - thieves
@@ -276,20 +274,20 @@ def final_layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
             if second == html and not found:
                 break
             html = second
-            laid = layout(html, book_root, options, stylesheets, keep_footnotes_css(thieves))
+            laid = layout(html, book_root, options, keep_footnotes_css(thieves))
             if not thieves:
                 break
     return laid
 
 
 def write_pdf(html: str, book_root: Path, target: Path, trim: str = "155x230mm",
-              stylesheets: list[Path] | None = None, tagged: bool = True,
+              tagged: bool = True,
               variant: str | None = None, print_ready: bool = False,
               relayout: Callable[[Mapping[str, int]], str] | None = None) -> PdfResult:
     """Lay `html` out (see `final_layout`) and write the PDF atomically."""
     options = PdfOptions(trim=trim, tagged=tagged, variant=variant, print_ready=print_ready)
     try:
-        laid = final_layout(html, book_root, options, stylesheets, relayout)
+        laid = final_layout(html, book_root, options, relayout)
         document = laid.document
         with atomic_path(target) as tmp, fewer_collections():
             document.write_pdf(tmp, pdf_tags=tagged, pdf_variant=variant,
