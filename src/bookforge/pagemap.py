@@ -438,6 +438,5 @@ def edition_page_map(content: Any, epub_doc_ids: Sequence[str],
         document, source = laid.document, "layout"
     labels = labels_from_ranges(len(document.pages), page_label_ranges(document))
     pmap = page_map(document, print_doc_ids(epub_doc_ids), labels, key, source)
-    pmap = PageMap(tuple(PageStart(p.label, p.doc, p.text) for p in pmap.pages), key, source)
     save(pmap, cache)
     return pmap
