@@ -15,9 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-from bookforge.load import load_book
-from bookforge.parse import parse_source
+from bookforge.source.load import load_book
 from bookforge.transform.glossary import apply_glossary
+from bookforge.transform.parse import parse_source
 from bookforge.transform.structure import structure
 
 

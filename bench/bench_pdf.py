@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bookforge.build import BuildOptions, build
+from bookforge.build.driver import BuildOptions, build
 
 
 def one_build(book: Path, edition: str, tagged: bool, out: Path) -> tuple[float, int]:

@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from bookforge.pdf import styles_dir
+from bookforge.files import styles_dir
 from bookforge.preview.chapter_pdf import start_pages, write_chapter_pdf
 from bookforge.preview.engine import PreviewEngine
 from bookforge.preview.page import PageRequest, render_page

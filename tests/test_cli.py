@@ -5,7 +5,7 @@ import pytest
 
 from bookforge import __version__
 from bookforge.errors import RenderError
-from bookforge.output import atomic_path
+from bookforge.files import atomic_path
 
 from .conftest import run_cli
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from bookforge.config import load_config, page_size_ok, valid_isbn13
 from bookforge.errors import ConfigError
+from bookforge.source.config import load_config, page_size_ok, valid_isbn13
 
 
 def write(book: Path, text: str) -> None:

@@ -17,7 +17,7 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from bookforge.load import load_book
+from bookforge.source.load import load_book
 
 from .conftest import BOOK, ROOT, run_cli
 from .test_outputs import epubcheck_messages

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from bookforge.glossary import load_glossary
+from bookforge.source.glossary import load_glossary
 
 HEADER = "id,en,definition_id,definition_en,variants_id,variants_en\n"
 

@@ -16,8 +16,8 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from bookforge.load import load_book
 from bookforge.model import Term
+from bookforge.source.load import load_book
 from bookforge.transform import transform_edition
 
 from .conftest import BOOK

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from bookforge.build import check
-from bookforge.glossary import load_glossary
-from bookforge.glossary_export import to_csv, to_tbx
+from bookforge.build.driver import check
 from bookforge.i18n import Localizer
-from bookforge.load import load_book
+from bookforge.publish.termbase import to_csv, to_tbx
 from bookforge.render.backmatter import page_ranges
 from bookforge.render.markdown import RenderContext, render_body
+from bookforge.source.glossary import load_glossary
+from bookforge.source.load import load_book
 from bookforge.transform import transform_edition
 from bookforge.transform.model import Document, EditionContent, TermUse
 

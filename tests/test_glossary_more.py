@@ -13,10 +13,10 @@ from pathlib import Path
 from lxml import etree
 from lxml import html as lxml_html
 
-from bookforge.build import check
-from bookforge.load import load_book
+from bookforge.build.driver import check
 from bookforge.render import glossary_view, render_epub, render_print
 from bookforge.render.backmatter import page_ranges
+from bookforge.source.load import load_book
 from bookforge.transform import transform_edition
 from bookforge.transform.glossary import lookup_key, matcher
 from bookforge.transform.model import TermUse

@@ -18,7 +18,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from bookforge.i18n import LOCALE_DIR, Localizer, sort_key
-from bookforge.load import load_book
+from bookforge.source.load import load_book
 
 from .conftest import FIXTURES, ROOT, run_cli
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from bookforge.errors import SourceError
-from bookforge.load import load_book
+from bookforge.source.load import load_book
 
 CHAPTER = "parts/01-alpha/01-trust.id.md"
 

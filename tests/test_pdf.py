@@ -15,10 +15,10 @@ import pytest
 from pypdf import PdfReader
 
 from bookforge.i18n import roman, sort_key
-from bookforge.load import load_book
 from bookforge.model import Book
-from bookforge.pdf import PdfOptions, final_layout
+from bookforge.pdf.layout import PdfOptions, final_layout
 from bookforge.render import render_print
+from bookforge.source.load import load_book
 from bookforge.transform import transform_edition
 
 from .conftest import BOOK, run_cli
@@ -333,7 +333,7 @@ def test_pdf_a3u_variant(minimal: Path, tmp_path: Path) -> None:
 
 def test_missing_font_is_a_warning(minimal: Path, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from bookforge import pdf
+    from bookforge.pdf import layout as pdf
 
     monkeypatch.setattr(pdf, "missing_fonts", lambda: ("TeX Gyre Pagella",))
     book, _ = load_book(minimal)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bookforge.load import load_book
 from bookforge.preview.engine import PreviewEngine
 from bookforge.preview.page import PageRequest, default_request, render_page
 from bookforge.render import render_epub
+from bookforge.source.load import load_book
 from bookforge.transform import transform_edition
 
 from .conftest import BOOK

@@ -428,9 +428,9 @@ def test_chapter_page_has_highwire_tags_and_pdf_page_range(published: Published)
 
 def test_real_book_every_chapter_has_pdf_pages_and_valid_records(built_book: Path,
                                                                  tmp_path: Path) -> None:
-    from bookforge.build import FORMATS, output_path
-    from bookforge.load import load_book
+    from bookforge.build.driver import FORMATS, output_path
     from bookforge.publish import write_site
+    from bookforge.source.load import load_book
 
     book, _ = load_book(BOOK)
     files = {(lang, fmt): output_path(book, lang, fmt, built_book)
@@ -455,9 +455,9 @@ def test_a_book_without_a_cover_publishes_without_one(published: Published,
                                                       tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from bookforge.load import load_book
     from bookforge.publish import site_files
     from bookforge.publish.collect import epub_cover
+    from bookforge.source.load import load_book
 
     bare = tmp_path / "bare.epub"
     with zipfile.ZipFile(published.build / "minimal-en.epub") as src, \

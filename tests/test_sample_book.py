@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bookforge.load import load_book
 from bookforge.model import Source, Term
+from bookforge.source.load import load_book
 
 from .conftest import BOOK
 

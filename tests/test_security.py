@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bookforge.load import load_book
-from bookforge.pdf import BookFetcher
+from bookforge.pdf.layout import BookFetcher
+from bookforge.source.load import load_book
 from bookforge.transform import transform_edition
 
 from .conftest import run_cli

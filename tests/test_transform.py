@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from bookforge.load import load_book
 from bookforge.render import render_epub, render_print
+from bookforge.source.load import load_book
 from bookforge.transform import transform_edition
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .build import FORMATS, BuildOptions, Progress, build, check
+from .build.driver import FORMATS, BuildOptions, Progress, build, check
 from .errors import BookforgeError, Diagnostic
 
 
@@ -101,7 +101,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_glossary_export(args: argparse.Namespace) -> int:
-    from .glossary_export import export_glossary
+    from .publish.termbase import export_glossary
 
     try:
         data = export_glossary(Path(args.book_dir), args.format)

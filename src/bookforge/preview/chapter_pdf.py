@@ -19,7 +19,7 @@ import weasyprint
 from weasyprint.formatting_structure.boxes import MarginBox
 
 from ..errors import BookforgeError
-from ..pdf import PdfOptions, fewer_collections, layout, write_pdf
+from ..pdf.layout import PdfOptions, fewer_collections, layout, write_pdf
 from ..render import render_print
 from ..transform import EditionContent
 from .engine import Snapshot

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import BookforgeError, Diagnostic, SourceError, error
-from ..load import load_book, read_source
 from ..model import Book, Chapter, Glossary, Part, Source
+from ..source.load import load_book, read_source
 from ..transform import Document, EditionContent, Label, documents, merge_labels, transform_document
 from ..transform.glossary import apply_glossary
 from ..transform.xref import resolve_xrefs

@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote
 
-from ..pdf import styles_dir
+from ..files import styles_dir
 from ..transform.resources import IMAGE_SUFFIXES
 from .engine import PreviewEngine
 from .page import PageRequest, default_request, render_page

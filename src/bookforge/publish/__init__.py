@@ -13,11 +13,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..build import FORMATS, BuildOptions, Progress, build, output_path
+from ..build.driver import FORMATS, BuildOptions, Progress, build, output_path
 from ..errors import Diagnostic, error, warning
-from ..load import load_book
+from ..files import styles_dir
 from ..model import Book
-from ..pdf import styles_dir
+from ..source.load import load_book
 from . import opds, records, site, urls
 from .collect import Volume, collect
 from .urls import Urls

@@ -14,9 +14,9 @@ from markupsafe import Markup
 from .. import __version__
 from ..i18n import Localizer, roman, sort_key
 from ..model import Author, Book
-from ..parse import parse_inline
 from ..text import word_count
 from ..transform.model import Document, EditionContent, Label
+from ..transform.parse import parse_inline
 from .backmatter import contributors, epub_chapter_label, glossary_groups, index_groups
 from .frontmatter import CipView, cip_view
 from .markdown import RenderContext, render_body

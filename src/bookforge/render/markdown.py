@@ -11,8 +11,8 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from ..i18n import Localizer
-from ..parse import markdown
 from ..transform.model import Document, Label
+from ..transform.parse import markdown
 
 
 @dataclass(frozen=True)

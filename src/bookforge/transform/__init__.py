@@ -13,9 +13,9 @@ from collections.abc import Iterable, Iterator
 
 from ..errors import Diagnostic, error
 from ..model import Book, Chapter, Part
-from ..parse import parse_source
 from .glossary import apply_glossary
 from .model import Document, EditionContent, Label, TermUse
+from .parse import parse_source
 from .resources import resolve_images
 from .structure import structure
 from .xref import resolve_xrefs

@@ -9,7 +9,7 @@ from markdown_it.token import Token
 
 from ..errors import Diagnostic
 from ..model import Book, Chapter, Part, Source
-from ..parse import ParsedDoc
+from .parse import ParsedDoc
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from markdown_it.token import Token
 
 from ..errors import Diagnostic, error
 from ..model import Chapter, Part
-from ..parse import ParsedDoc
 from ..text import slugify
 from .model import Document, Label, Section
+from .parse import ParsedDoc
 
 TABLE_CAPTION_RE = re.compile(r"^\s*(Table|Tabel)\s*:\s*", re.I)
 TRAILING_ID_RE = re.compile(r"\s*\{#([A-Za-z][\w:-]*)\}\s*$")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, Diagnostic, error, raise_if_errors
-from .model import Author, BookConfig, Licence, Series
+from ..errors import ConfigError, Diagnostic, error, raise_if_errors
+from ..model import Author, BookConfig, Licence, Series
 
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 TRIMS = {"A4", "A5", "B5", "6x9in"}

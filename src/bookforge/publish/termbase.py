@@ -9,10 +9,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from .config import load_config
-from .errors import GlossaryError, error, raise_if_errors
-from .glossary import HEADER, LANGS, load_glossary
-from .model import Glossary, Term
+from ..errors import GlossaryError, error, raise_if_errors
+from ..model import Glossary, Term
+from ..source.config import load_config
+from ..source.glossary import HEADER, LANGS, load_glossary
 
 TBX_NS = "urn:iso:std:iso:30042:ed-2"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

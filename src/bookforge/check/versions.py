@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .errors import Diagnostic, warning
-from .model import Book, Chapter, Source
-from .parse import parse_source
-from .transform.structure import sole_image
+from ..errors import Diagnostic, warning
+from ..model import Book, Chapter, Source
+from ..transform.parse import parse_source
+from ..transform.structure import sole_image
 
 KINDS = ("section", "footnote", "figure", "table")
 

@@ -19,9 +19,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .build import Artifact, BuildOptions, Progress, build_edition, worker_count
-from .errors import Diagnostic
-from .load import load_book
+from ..errors import Diagnostic
+from ..source.load import load_book
+from .driver import Artifact, BuildOptions, Progress, build_edition, worker_count
 
 DONE = None  # the last event of an edition, sent whether it succeeded or failed
 POLL_SECONDS = 0.1

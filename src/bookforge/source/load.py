@@ -13,10 +13,10 @@ from typing import Any
 
 import yaml
 
+from ..errors import ConfigError, Diagnostic, SourceError, error, warning
+from ..model import Book, Chapter, Part, Source, Translation
 from .config import LANG_RE, PART_SCHEMA, author, load_config, read_toml, validate
-from .errors import ConfigError, Diagnostic, SourceError, error, warning
 from .glossary import load_glossary
-from .model import Book, Chapter, Part, Source, Translation
 
 CHAPTER_RE = re.compile(r"^(?P<slug>\d{2}-[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2,3})\.md$")
 FRONT_RE = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2,3})\.md$")

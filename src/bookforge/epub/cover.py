@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .errors import Diagnostic, warning
+from ..errors import Diagnostic, warning
 
 WIDTH, HEIGHT = 1600, 2400
 MARGIN = 140

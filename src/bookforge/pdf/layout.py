@@ -24,10 +24,9 @@ import pydyf
 import weasyprint
 from weasyprint.urls import URLFetcher
 
-from .errors import Diagnostic, RenderError, error, warning
-from .output import atomic_path
+from ..errors import Diagnostic, RenderError, error, warning
+from ..files import atomic_path, styles_dir
 
-STYLES_DIR = Path(__file__).resolve().parent.parent.parent / "styles"
 # The named page (styles/print.css) of the first part opener: arabic folios start there.
 BODY_START_PAGE = "body-start"
 # The faces print.css asks for, and the Debian packages that provide them.
@@ -39,12 +38,6 @@ PRINT_READY_CSS = "@page { bleed: 3mm; marks: crop; }"
 GC_THRESHOLD = 10_000
 # Layouts after the first at most, to keep footnotes on the page of their call.
 FOOTNOTE_PASSES = 3
-
-
-def styles_dir() -> Path:
-    """`styles/` of the checkout, or the copy shipped inside the package."""
-    packaged = Path(__file__).resolve().parent / "styles"
-    return STYLES_DIR if STYLES_DIR.is_dir() else packaged
 
 
 class BookFetcher(URLFetcher):

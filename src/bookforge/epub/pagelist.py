@@ -26,7 +26,7 @@ from typing import Any
 
 from lxml import etree
 
-from .i18n import roman as upper_roman
+from ..i18n import roman as upper_roman
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -419,9 +419,10 @@ def edition_page_map(content: Any, epub_doc_ids: Sequence[str],
     run), else the cached map when the print HTML is unchanged, else a fresh layout. The map
     is cached (see `cache_dir`) either way. `html`: the print HTML `render_print(content)`
     when the caller has it already."""
-    from . import __version__
-    from .pdf import PdfOptions, final_layout, page_label_ranges, styles_dir
-    from .render import render_print
+    from .. import __version__
+    from ..files import styles_dir
+    from ..pdf.layout import PdfOptions, final_layout, page_label_ranges
+    from ..render import render_print
 
     book = content.book
     html = render_print(content) if html is None else html

@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import Diagnostic, error
-from .i18n import Localizer, check_catalogs
-from .load import load_book
-from .model import Book
-from .pdf import write_pdf
-from .render import common_values, render_epub, render_print
-from .termcheck import terminology_report
-from .transform import EditionContent, transform_edition
-from .versions import check_versions
+from ..check.terms import terminology_report
+from ..check.versions import check_versions
+from ..errors import Diagnostic, error
+from ..i18n import Localizer, check_catalogs
+from ..model import Book
+from ..pdf.layout import write_pdf
+from ..render import common_values, render_epub, render_print
+from ..source.load import load_book
+from ..transform import EditionContent, transform_edition
 
 FORMATS = ("pdf", "epub")
 PAGE_MAP_SOURCES = {"pdf": "page breaks of the PDF laid out in this run",
@@ -110,7 +110,7 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
         return BuildResult((), tuple(diags))
     langs = editions_for(book, options)
     if worker_count(len(langs), options.jobs) > 1:
-        from .jobs import build_in_workers
+        from .workers import build_in_workers
 
         artifacts, edition_diags = build_in_workers(book_dir, langs, options, progress)
         return BuildResult(artifacts, tuple(sorted(set(diags + edition_diags))))
@@ -163,8 +163,8 @@ def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
 
 def _epub(content: EditionContent, options: BuildOptions, progress: Progress,
           laid_out: PrintLayout | None, diags: list[Diagnostic]) -> Artifact:
-    from .epub import write_epub
-    from .pagemap import edition_page_map
+    from ..epub.package import write_epub
+    from ..epub.pagelist import edition_page_map
 
     book, lang = content.book, content.lang
     start = time.perf_counter()

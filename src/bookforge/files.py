@@ -1,5 +1,6 @@
-"""Atomic output: write to a temporary file beside the target, then rename, so a failed
-build never leaves a truncated PDF or EPUB over a good one."""
+"""Files every stage shares: where the stylesheets are, and atomic output (write to a
+temporary file beside the target, then rename, so a failed build never leaves a truncated
+PDF or EPUB over a good one)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+STYLES_DIR = Path(__file__).resolve().parent.parent.parent / "styles"
+
+
+def styles_dir() -> Path:
+    """`styles/` of the checkout, or the copy shipped inside the package."""
+    packaged = Path(__file__).resolve().parent / "styles"
+    return STYLES_DIR if STYLES_DIR.is_dir() else packaged
 
 
 @contextlib.contextmanager

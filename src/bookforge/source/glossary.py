@@ -6,8 +6,8 @@ import csv
 import io
 from pathlib import Path
 
-from .errors import Diagnostic, error
-from .model import Glossary, Term
+from ..errors import Diagnostic, error
+from ..model import Glossary, Term
 
 HEADER = ["id", "en", "definition_id", "definition_en", "variants_id", "variants_en"]
 LANGS = ("id", "en")

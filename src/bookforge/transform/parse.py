@@ -21,7 +21,7 @@ from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .model import Source
+from ..model import Source
 from .sanitize import sanitize_html
 
 HEADING_ATTRS_RE = re.compile(r"\s*(\{[^{}]*\})\s*$")

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from markdown_it.token import Token
 
-from .errors import Diagnostic, warning
-from .model import Book, Glossary
-from .transform.glossary import lookup_key, prose_inlines
-from .transform.model import Document, EditionContent
+from ..errors import Diagnostic, warning
+from ..model import Book, Glossary
+from ..transform.glossary import lookup_key, prose_inlines
+from ..transform.model import Document, EditionContent
 
 MAX_SUGGESTION_WORDS = 5
 SMALL_WORDS = frozenset(

@@ -19,14 +19,13 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from . import pagemap
+from ..errors import Diagnostic, RenderError, error
+from ..files import atomic_path, styles_dir
+from ..i18n import Localizer, sort_key
+from ..model import Author, Book
+from ..render import EpubPage, render_template
+from . import pagelist as pagemap
 from .cover import CoverText, make_cover
-from .errors import Diagnostic, RenderError, error
-from .i18n import Localizer, sort_key
-from .model import Author, Book
-from .output import atomic_path
-from .pdf import styles_dir
-from .render import EpubPage, render_template
 
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
                ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
