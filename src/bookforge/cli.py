@@ -127,6 +127,26 @@ def cmd_preview(args: argparse.Namespace) -> int:
                                 pdf=args.pdf))
 
 
+def cmd_import_docx(args: argparse.Namespace) -> int:
+    from .source.manuscript import ImportOptions, import_docx
+
+    options = ImportOptions(docx=Path(args.file), book_dir=Path(args.book_dir), part=args.part,
+                            lang=args.lang, slug=args.slug, number=args.number,
+                            force=args.force)
+    try:
+        result = import_docx(options)
+    except BookforgeError as exc:
+        return _failed("import", exc, "; nothing written")
+    _print_diagnostics(result.diagnostics)
+    for path in result.written:
+        print(f"wrote {path}")
+    print(f"imported {args.file} as {result.chapter}: {result.figures} figure(s), "
+          f"{result.tables} table(s), {result.footnotes} footnote(s), "
+          f"{len(result.citations)} cited work(s) ({len(result.added_references)} new); "
+          f"{_summary_line(result.diagnostics)}", file=sys.stderr)
+    return 0
+
+
 def _jobs(text: str) -> int | None:
     if text == "auto":
         return None
@@ -180,6 +200,20 @@ def parser() -> argparse.ArgumentParser:
     ge.add_argument("--format", default="tbx", choices=["tbx", "csv"])
     ge.add_argument("--out", default=None, metavar="FILE", help="output file (stdout)")
     ge.set_defaults(func=cmd_glossary_export)
+
+    im = sub.add_parser("import", help="turn a manuscript into a chapter").add_subparsers(
+        dest="format", required=True, metavar="FORMAT")
+    imd = im.add_parser("docx", help="import a Word .docx file as a chapter")
+    imd.add_argument("file", metavar="FILE.docx")
+    imd.add_argument("book_dir", metavar="BOOK_DIR")
+    imd.add_argument("--part", required=True, help="part folder (01-law) or its slug (law)")
+    imd.add_argument("--lang", required=True, help="language the manuscript is written in")
+    imd.add_argument("--slug", default=None, help="chapter slug (default: from the title)")
+    imd.add_argument("--number", type=int, default=None, metavar="NN",
+                     help="chapter number (default: the next free one)")
+    imd.add_argument("--force", action="store_true",
+                     help="replace an existing chapter file or image")
+    imd.set_defaults(func=cmd_import_docx)
 
     pub = sub.add_parser("publish", help="build, then write the download site, OPDS and records")
     pub.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")

@@ -25,6 +25,8 @@ FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(\n|\Z)", r
 CHAPTER_KEYS = {"title", "short_title", "authors", "abstract", "keywords", "translations"}
 AUTHOR_KEYS = {"name", "surname", "affiliation", "orcid", "email"}
 TRANSLATION_KEYS = {"title", "short_title", "abstract", "keywords"}
+# What `bookforge import docx` writes when the manuscript names no author; check warns.
+AUTHOR_PLACEHOLDER = "[Author name]"
 
 
 def load_book(book_dir: Path) -> tuple[Book, list[Diagnostic]]:
@@ -243,6 +245,10 @@ def check_meta(meta: Mapping[str, Any], rel: str, raw: str, kind: str,
             if key in a and not isinstance(a[key], str):
                 diags.append(error(rel, _meta_line(raw, "authors"), "front-matter-authors",
                                    f"author {i}: '{key}' must be a string"))
+        if a["name"].strip() == AUTHOR_PLACEHOLDER:
+            diags.append(warning(rel, _meta_line(raw, "authors"), "front-matter-author-placeholder",
+                                 f"author {i} is the placeholder '{AUTHOR_PLACEHOLDER}' the "
+                                 "import wrote: put the author's name here"))
         surname = a.get("surname")
         if isinstance(surname, str) and surname.strip() not in a["name"]:
             diags.append(error(rel, _meta_line(raw, "authors"), "front-matter-authors",
