@@ -87,6 +87,12 @@ A lending group that follows the existing paths of trust, rather than asking peo
 new ones, has a better chance of lasting beyond its first season. The next step is to test
 that claim with the cooperative that plans to open on the island next year.
 
+# References
+
+BIBL_START
+
+BIBL_END
+
 [^lines]: Family lines here include in-laws, who are often the first people asked for help.
 [^ferry]: The ferry runs at six in the morning and at four in the afternoon.
 """
@@ -115,18 +121,36 @@ def figure_png(path: Path) -> Path:
     return path
 
 
+BIBLIOGRAPHY = ["Contoh, B., & Rekaan, A. (2021). Ferries, markets and the radius of trust. "
+                "Journal of Imaginary Rural Studies, 7, 11-29.",
+                "Khayalan, S. (2019). Debts that bind: Credit in river villages. Medan: "
+                "Penerbit Rekaan."]
+
+
+def _run(text: str):  # type: ignore[no-untyped-def]
+    run = parse_xml(f'<w:r {nsdecls("w")}><w:t xml:space="preserve"/></w:r>')
+    run[0].text = text
+    return run
+
+
+def _fld_char(kind: str):  # type: ignore[no-untyped-def]
+    return parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="{kind}"/></w:r>')
+
+
+def _field_start(instruction: str) -> list:
+    """A complex field's begin, instruction (split over two runs, as Word does with long
+    instructions) and separator; its shown result and end follow."""
+    half = len(instruction) // 2
+    runs = [_fld_char("begin")]
+    for piece in (f" {instruction[:half]}", f"{instruction[half:]} "):
+        instr = parse_xml(f'<w:r {nsdecls("w")}><w:instrText xml:space="preserve"/></w:r>')
+        instr[0].text = piece
+        runs.append(instr)
+    return [*runs, _fld_char("separate")]
+
+
 def _field_runs(instruction: str, result: str) -> list:
-    """The runs of a complex field: begin, instruction, separate, shown result, end."""
-    runs = [parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="begin"/></w:r>')]
-    instr = parse_xml(f'<w:r {nsdecls("w")}><w:instrText xml:space="preserve"/></w:r>')
-    instr[0].text = f" {instruction} "
-    runs.append(instr)
-    runs.append(parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="separate"/></w:r>'))
-    shown = parse_xml(f'<w:r {nsdecls("w")}><w:t xml:space="preserve"/></w:r>')
-    shown[0].text = result
-    runs.append(shown)
-    runs.append(parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>'))
-    return runs
+    return [*_field_start(instruction), _run(result), _fld_char("end")]
 
 
 def zotero_instruction(item: dict, shown: str) -> str:
@@ -213,6 +237,10 @@ def make_manuscript(folder: Path, name: str = "manuscript.docx", *, authors: str
     _replace_marker(document, "CITE_TWO",
                     _field_runs(mendeley_instruction(MENDELEY_ITEM, "(Contoh and Rekaan 2021)"),
                                 "(Contoh and Rekaan 2021)"))
+    # The reference list Zotero keeps in a field that spans two paragraphs.
+    bibl = ('ADDIN ZOTERO_BIBL {"uncited":[],"omitted":[],"custom":[]} CSL_BIBLIOGRAPHY')
+    _replace_marker(document, "BIBL_START", [*_field_start(bibl), _run(BIBLIOGRAPHY[0])])
+    _replace_marker(document, "BIBL_END", [_run(BIBLIOGRAPHY[1]), _fld_char("end")])
     commented = _paragraph_with(document, "Our interviews took place").runs[-1]
     document.add_comment(commented, text="Which year?", author="Editor Rekaan")
     _add_tracked_change(document)

@@ -30,6 +30,7 @@ from bookforge.source.manuscript_docx import MAX_DOCX_BYTES
 from .conftest import FIXTURES, run_cli
 from .docx_support import (
     ALT_TEXT,
+    BIBLIOGRAPHY,
     CAPTION,
     MENDELEY_ITEM,
     TABLE_CAPTION,
@@ -103,7 +104,11 @@ def test_import_writes_chapter_asset_and_bibliography(imported: dict) -> None:
     assert TITLE not in body  # the title is front matter, never a heading of the body
     assert re.findall(r"^(#+) (.+)$", body, re.M) == [
         ("##", "Background"), ("###", "Method"), ("##", "Findings"),
-        ("###", "Why distance matters"), ("##", "Conclusion")]
+        ("###", "Why distance matters"), ("##", "Conclusion"),
+        ("##", "References {.references}")]
+    # the reference list of Zotero's bibliography field, as bookforge's bullet list
+    refs = body.split("{.references}")[1].split("[^1]:")[0]
+    assert [" ".join(e.split()) for e in re.split(r"^- ", refs, flags=re.M)[1:]] == BIBLIOGRAPHY
     # a figure: the image alone in its paragraph, Word's alt text, the caption as its title
     figure = re.search(r"^!\[(.+?)\]\((\S+) \"(.+?)\"\)\{#(\S+)\}$", body, re.M | re.S)
     assert figure, body
@@ -133,6 +138,7 @@ def test_import_warns_about_what_it_dropped(imported: dict) -> None:
     assert f"{docx}: warning[import-comments]: 1 comment(s)" in err and "Which year?" in err
     assert f"{docx}: warning[import-tracked-changes]: 2 tracked change(s)" in err
     assert f"{docx}: warning[import-text-boxes]: 1 text box(es)" in err
+    assert f"{docx}: warning[import-bibliography-field]" in err
     body = " ".join((imported["book"] / CHAPTER).read_text(encoding="utf-8").split())
     assert "We thank the ferry crews." in body  # the tracked insertion, accepted
     assert "struck" not in body and "floating box" not in body and "Which year" not in body
@@ -192,7 +198,7 @@ def test_title_from_heading_placeholder_author_slug_and_number(minimal: Path,
     meta = yaml.safe_load(raw)
     assert meta["title"] == TITLE and TITLE not in body
     assert meta["authors"] == [{"name": AUTHOR_PLACEHOLDER}]
-    assert body.count("\n## ") == 3  # the title's heading is gone, the rest moved up
+    assert body.count("\n## ") == 4  # the title's heading is gone, the rest moved up
     c = run_cli("check", str(minimal))
     assert c.returncode == 0, c.stderr
     assert ("parts/02-beta/07-delta.en.md:3:1: warning[front-matter-author-placeholder]"

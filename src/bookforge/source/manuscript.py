@@ -27,7 +27,7 @@ from ..text import slugify
 from .config import BOOK_SCHEMA, LANG_RE, read_toml
 from .load import AUTHOR_PLACEHOLDER, CHAPTER_RE
 from .manuscript_ast import ChapterTree, RewriteOptions, meta_text, rewrite, stringify
-from .manuscript_docx import DocxScan, check_docx, scan_docx
+from .manuscript_docx import DocxScan, check_docx, keep_bibliography_text, scan_docx
 from .manuscript_refs import DEFAULT_BIBLIOGRAPHY, Bibliography, merge_references
 from .pandoc import run_pandoc
 from .staged import StagedFiles
@@ -144,6 +144,9 @@ def import_docx(options: ImportOptions) -> ImportResult:
 def _convert_and_write(options: ImportOptions, target: BookTarget, scan: DocxScan, work: Path,
                        shown: str) -> ImportResult:
     docx_path = options.docx.resolve()
+    if scan.bibliography_fields:
+        docx_path = work / "manuscript.docx"
+        keep_bibliography_text(options.docx, docx_path)
     ast = json.loads(run_pandoc(["-f", "docx+citations", "-t", "json", "--extract-media=x",
                                  str(docx_path)], shown, cwd=work))
     title = _title(ast, scan)
@@ -160,6 +163,10 @@ def _convert_and_write(options: ImportOptions, target: BookTarget, scan: DocxSca
                                        cite_key=lambda k: merged.keys.get(k, k)), title)
     body = _markdown(ast, tree, work, shown)
     diags = [*scan.warnings, *_text_box_warnings(scan, body, shown)]
+    if scan.bibliography_fields:
+        diags.append(warning(shown, 0, "import-bibliography-field",
+                             "the reference list Zotero/Mendeley kept in a field is now "
+                             "plain text: it no longer updates with the citations"))
     diags += [warning(shown, 0, "import-image", w) for w in images.warnings]
     diags += [warning(shown, 0, "import-incomplete", n) for n in tree.notes]
     authors = _authors(tree, scan)

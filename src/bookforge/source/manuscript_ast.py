@@ -109,7 +109,6 @@ class Rewrite:
     notes: list[str] = field(default_factory=list)
     link_targets: set[str] = field(default_factory=set)
     heading_ids: dict[str, str] = field(default_factory=dict)
-    had_bibliography_field: bool = False
 
     def note(self, message: str) -> None:
         if message not in self.notes:
@@ -155,7 +154,7 @@ def rewrite(ast: Mapping[str, Any], options: RewriteOptions, fallback_title: str
     """The chapter body of a pandoc document, and its title, abstract, keywords, authors."""
     state = Rewrite(options)
     meta = ast.get("meta", {})
-    blocks = _flatten_divs(list(ast["blocks"]), state)
+    blocks = _flatten_divs(list(ast["blocks"]))
     blocks = [b for b in blocks if not _is_empty(b)]
     title = meta_text(meta, "title") or fallback_title
     if blocks and blocks[0]["t"] == "Header" and (
@@ -167,7 +166,7 @@ def rewrite(ast: Mapping[str, Any], options: RewriteOptions, fallback_title: str
     blocks, keywords = _take_keywords(blocks)
     _collect_link_targets(blocks, state)
     _shift_headings(blocks)
-    blocks = _blocks(blocks, state)
+    blocks = _reference_list(_blocks(blocks, state))
     refs = any(b["t"] == "Header" and "references" in b["c"][1][1] for b in blocks)
     return ChapterTree(blocks=blocks, title=title, abstract=abstract or section_abstract,
                        keywords=keywords, authors=meta_list(meta, "author"),
@@ -175,16 +174,33 @@ def rewrite(ast: Mapping[str, Any], options: RewriteOptions, fallback_title: str
                        references_heading=refs)
 
 
-def _flatten_divs(blocks: list[Node], state: Rewrite) -> list[Node]:
-    """Word styles and fields come as Divs; the chapter keeps only their content. The
-    Zotero/Mendeley bibliography field (`Div #refs`) is dropped: its text is generated."""
+def _reference_list(blocks: list[Node]) -> list[Node]:
+    """The paragraphs of a references section (Word's hanging-indent entries, or the text of
+    a bibliography field) as the bullet list bookforge's reference list is."""
+    out: list[Node] = []
+    in_refs = False
+    for block in blocks:
+        if block["t"] == "Header":
+            in_refs = "references" in block["c"][1][1]
+        elif in_refs and block["t"] in ("Para", "Plain"):
+            if out and out[-1]["t"] == "BulletList" and out[-1].get("refs"):
+                out[-1]["c"].append([{"t": "Plain", "c": block["c"]}])
+            else:
+                out.append({"t": "BulletList", "c": [[{"t": "Plain", "c": block["c"]}]],
+                            "refs": True})
+            continue
+        out.append(block)
+    for block in out:
+        block.pop("refs", None)
+    return out
+
+
+def _flatten_divs(blocks: list[Node]) -> list[Node]:
+    """Word styles and fields may come as Divs; the chapter keeps only their content."""
     out: list[Node] = []
     for block in blocks:
         if block["t"] == "Div":
-            if block["c"][0][0] == "refs":
-                state.had_bibliography_field = True
-                continue
-            out += _flatten_divs(block["c"][1], state)
+            out += _flatten_divs(block["c"][1])
         else:
             out.append(block)
     return out
@@ -277,7 +293,7 @@ def _block(block: Node, state: Rewrite) -> list[Node]:
         inlines = _inlines(c, state)
         return [{"t": kind, "c": inlines}] if inlines else []
     if kind == "Div":
-        return _blocks(_flatten_divs([block], state), state)
+        return _blocks(_flatten_divs([block]), state)
     if kind == "RawBlock":
         state.note("raw content the Word reader could not convert was left out")
         return []

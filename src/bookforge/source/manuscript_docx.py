@@ -7,8 +7,8 @@ Takes a path; returns the core properties and warnings, or raises `SourceError`.
 
 from __future__ import annotations
 
+import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +38,9 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 # The parts whose text becomes the chapter; headers and footers hold running heads only.
 TEXT_PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml")
+# The reference list Zotero ("ADDIN ZOTERO_BIBL ... CSL_BIBLIOGRAPHY") and Mendeley ("ADDIN
+# Mendeley Bibliography CSL_BIBLIOGRAPHY") keep in a field; pandoc drops such a field.
+BIBLIOGRAPHY_FIELD_RE = re.compile(r"\b(ZOTERO_BIBL|CSL_BIBLIOGRAPHY)\b")
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class DocxScan:
     properties: CoreProperties
     warnings: tuple[Diagnostic, ...]
     text_boxes: tuple[str, ...]  # the text of each text box, to tell whether pandoc kept it
+    bibliography_fields: int = 0
 
 
 def _xml_parser() -> etree.XMLParser:
@@ -184,8 +188,10 @@ def scan_docx(package: zipfile.ZipFile, shown: str) -> DocxScan:
     if equations:
         note("import-equations", f"{equations} equation(s) kept as TeX code: bookforge does "
              "not typeset mathematics")
+    fields = sum(1 for r in roots for i in r.iter(f"{{{W}}}instrText")
+                 if BIBLIOGRAPHY_FIELD_RE.search(i.text or ""))
     return DocxScan(properties=_core_properties(package, refuse), warnings=tuple(found),
-                    text_boxes=boxes)
+                    text_boxes=boxes, bibliography_fields=fields)
 
 
 def _core_properties(package: zipfile.ZipFile, refuse) -> CoreProperties:  # type: ignore[no-untyped-def]
@@ -201,6 +207,17 @@ def _core_properties(package: zipfile.ZipFile, refuse) -> CoreProperties:  # typ
                           keywords=prop("cp:keywords"))
 
 
-def iter_media(package: zipfile.ZipFile) -> Iterator[str]:
-    """Names of the package's media parts (what pandoc extracts)."""
-    return (n for n in package.namelist() if n.startswith("word/media/"))
+def keep_bibliography_text(source: Path, target: Path) -> None:
+    """Copy the .docx with its bibliography fields renamed, so pandoc reads the reference
+    list they show as ordinary paragraphs instead of dropping it."""
+    with zipfile.ZipFile(source) as package, zipfile.ZipFile(target, "w",
+                                                             zipfile.ZIP_DEFLATED) as out:
+        for info in package.infolist():
+            data = package.read(info)
+            if info.filename == "word/document.xml":
+                root = etree.fromstring(data, _xml_parser())
+                for instr in root.iter(f"{{{W}}}instrText"):
+                    instr.text = BIBLIOGRAPHY_FIELD_RE.sub("KEPT_LIST", instr.text or "")
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                      standalone=True)
+            out.writestr(info, data)
