@@ -21,11 +21,12 @@ import yaml
 from lxml import etree
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from bookforge.errors import SourceError
+from bookforge.errors import ConfigError, SourceError
 from bookforge.source import staged
 from bookforge.source.load import AUTHOR_PLACEHOLDER, split_front_matter
 from bookforge.source.manuscript import ImportOptions, import_docx
 from bookforge.source.manuscript_docx import MAX_DOCX_BYTES
+from bookforge.source.manuscript_refs import merge_references
 
 from .conftest import FIXTURES, run_cli
 from .docx_support import (
@@ -342,3 +343,79 @@ def test_usage_errors(minimal: Path, tmp_path: Path) -> None:
     assert r.returncode == 1 and "error[import-lang]" in r.stderr
     r = run_cli("import", "docx", str(docx), str(minimal), "--part", "beta")
     assert r.returncode == 2
+
+
+# -- the bibliography: keys, and merging into the book's file ------------------------------
+
+OLD_BIB = """% kept by the volume editor: do not reorder
+@book{sari2019,
+  author = {Khayalan, Sari},
+  title = {Debts That Bind: Credit in River Villages},
+  year = {2019},
+  publisher = {Penerbit Rekaan},
+}
+
+@article{contoh2021ferries,
+  author = {Contoh, Budi},
+  title = {A Different Work That Happens to Take the Same Key},
+  journal = {Imaginary Letters},
+  year = {2021},
+}
+"""
+
+
+def bib_items(text: str) -> dict[str, dict]:
+    out = subprocess.run([pypandoc.get_pandoc_path(), "-f", "biblatex", "-t", "csljson"],
+                         input=text, capture_output=True, text=True, check=True).stdout
+    return {i["id"]: i for i in json.loads(out)}
+
+
+def test_merge_into_bibtex_keeps_text_and_existing_keys(tmp_path: Path) -> None:
+    (tmp_path / "refs.bib").write_text(OLD_BIB, encoding="utf-8")
+    bib, merged = merge_references(tmp_path, {"bibliography": ["refs.bib", "more.json"]},
+                                   [ZOTERO_ITEM | {"id": "4101"}, MENDELEY_ITEM])
+    assert bib.rel == "refs.bib"
+    # the same work under the editor's key keeps it; a clashing key gets a suffix
+    assert merged.keys == {"4101": "sari2019", "ITEM-1": "contoh2021ferriesb"}
+    assert merged.added == ("contoh2021ferriesb",)
+    assert merged.text is not None and merged.text.startswith(OLD_BIB)
+    items = bib_items(merged.text)
+    assert set(items) == {"sari2019", "contoh2021ferries", "contoh2021ferriesb"}
+    assert items["contoh2021ferriesb"]["title"] == MENDELEY_ITEM["title"]
+    assert items["contoh2021ferriesb"]["container-title"] == MENDELEY_ITEM["container-title"]
+
+
+def test_merge_into_csl_yaml_and_json(tmp_path: Path) -> None:
+    (tmp_path / "refs.yaml").write_text("# CSL-YAML, by hand\nreferences:\n- id: other2000\n"
+                                        "  title: Another Work\n  type: book\n",
+                                        encoding="utf-8")
+    _, merged = merge_references(tmp_path, {"bibliography": "refs.yaml"}, [ZOTERO_ITEM])
+    assert merged.text is not None and merged.text.startswith("# CSL-YAML, by hand\n")
+    data = yaml.safe_load(merged.text)["references"]
+    assert [i["id"] for i in data] == ["other2000", "khayalan2019debts"]
+    assert data[1]["author"] == ZOTERO_ITEM["author"]
+
+    (tmp_path / "refs.json").write_text(json.dumps([ZOTERO_ITEM | {"id": "k19"}]))
+    _, merged = merge_references(tmp_path, {"bibliography": "refs.json"},
+                                 [ZOTERO_ITEM, MENDELEY_ITEM])
+    assert merged.keys == {"4101": "k19", "ITEM-1": "contoh2021ferries"}
+    assert [i["id"] for i in json.loads(merged.text or "")] == ["k19", "contoh2021ferries"]
+
+
+def test_bibliography_outside_the_book_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        merge_references(tmp_path, {"bibliography": "../elsewhere.bib"}, [ZOTERO_ITEM])
+
+
+def test_import_adds_works_to_the_bib_book_toml_names(minimal: Path, tmp_path: Path) -> None:
+    toml = minimal / "book.toml"
+    toml.write_text('bibliography = "refs.bib"\n' + toml.read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    (minimal / "refs.bib").write_text(OLD_BIB, encoding="utf-8")
+    r = import_cli(make_manuscript(tmp_path / "word"), minimal)
+    assert r.returncode == 0, r.stderr
+    assert "wrote refs.bib" in r.stdout and not (minimal / "references.json").exists()
+    body = (minimal / CHAPTER).read_text(encoding="utf-8")
+    assert "[@sari2019]" in body and "[@contoh2021ferriesb]" in body
+    assert set(bib_items((minimal / "refs.bib").read_text(encoding="utf-8"))) == {
+        "sari2019", "contoh2021ferries", "contoh2021ferriesb"}

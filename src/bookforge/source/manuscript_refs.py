@@ -171,17 +171,30 @@ def merged_text(bib: Bibliography, existing: Sequence[CslItem], added: Sequence[
     dumped = yaml.safe_dump(list(added), allow_unicode=True, sort_keys=False)
     data = yaml.safe_load(old) if old.strip() else None
     if data is None:
-        return "references:\n" + _indent(dumped)
+        return "references:\n" + _indent(dumped, "  ")
+    sep = "" if old.endswith("\n") else "\n"
     if isinstance(data, list):
-        return old + ("" if old.endswith("\n") else "\n") + dumped
-    if _references_last(old):
-        return old + ("" if old.endswith("\n") else "\n") + _indent(dumped)
-    return yaml.safe_dump({**data, "references": [*existing, *added]}, allow_unicode=True,
-                          sort_keys=False)
+        appended = old + sep + dumped
+    elif _references_last(old):
+        m = re.search(r"^references\s*:\s*\n(?:\s*#.*\n)*( *)- ", old, re.M)
+        appended = old + sep + _indent(dumped, m.group(1) if m else "  ")
+    else:
+        appended = ""
+    try:  # appending keeps the editor's comments; make sure it still reads as intended
+        again = yaml.safe_load(appended) if appended else None
+    except yaml.YAMLError:
+        again = None
+    items = again.get("references") if isinstance(again, dict) else again
+    if items == [*existing, *added]:
+        return appended
+    body = [*existing, *added] if isinstance(data, list) else {**data,
+                                                              "references": [*existing, *added]}
+    return yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
 
 
-def _indent(text: str) -> str:
-    return "".join(f"  {line}" if line.strip() else line for line in text.splitlines(True))
+def _indent(text: str, indent: str) -> str:
+    return "".join(f"{indent}{line}" if line.strip() else line
+                   for line in text.splitlines(True))
 
 
 def _references_last(text: str) -> bool:
