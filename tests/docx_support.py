@@ -259,3 +259,31 @@ def make_plain_docx(path: Path, title: str, paragraphs: list[str], author: str =
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
+
+
+def make_word_style_docx(folder: Path) -> Path:
+    """A manuscript as Word itself builds one (python-docx, its default template): a title
+    property, Heading 1/2, a TIFF picture without alt text, and "Caption" paragraphs that
+    number the figure and the table the way Word's Insert Caption does."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tiff = folder / "river.tif"
+    Image.new("RGB", (90, 60), (40, 90, 160)).save(tiff)
+    document = docx.Document()
+    document.core_properties.title = "Reading the River: Notes from a Ferry Landing"
+    document.core_properties.author = "Dewi Angan-Angan"
+    document.core_properties.keywords = "ferries; rivers, trust"
+    document.add_heading("Introduction", 1)
+    document.add_paragraph("The landing wakes before the town does. Vendors set out their "
+                           "baskets while the first ferry is still a light on the water.")
+    document.add_picture(str(tiff))
+    document.add_paragraph("Figure 1: The landing at dawn", style="Caption")
+    document.add_heading("Who waits", 2)
+    document.add_paragraph("Table 1: People waiting on three mornings", style="Caption")
+    table = document.add_table(rows=3, cols=2)
+    for r, row in enumerate([("Morning", "People"), ("Monday", "31"), ("Friday", "54")]):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    document.add_paragraph("Friday is market day, and the queue reaches the road.")
+    target = folder / "word-style.docx"
+    document.save(str(target))
+    return target

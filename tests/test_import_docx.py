@@ -39,6 +39,7 @@ from .docx_support import (
     ZOTERO_ITEM,
     make_manuscript,
     make_plain_docx,
+    make_word_style_docx,
 )
 from .test_outputs import epubcheck_messages
 
@@ -419,3 +420,28 @@ def test_import_adds_works_to_the_bib_book_toml_names(minimal: Path, tmp_path: P
     assert "[@sari2019]" in body and "[@contoh2021ferriesb]" in body
     assert set(bib_items((minimal / "refs.bib").read_text(encoding="utf-8"))) == {
         "sari2019", "contoh2021ferries", "contoh2021ferriesb"}
+
+
+def test_word_style_manuscript(minimal: Path, tmp_path: Path) -> None:
+    """Word's own captions ("Figure 1: ...") lose their number, a TIFF becomes a PNG, a
+    figure without alt text takes its caption (with a warning), keywords come from the
+    document's properties."""
+    docx = make_word_style_docx(tmp_path / "word")
+    r = run_cli("import", "docx", str(docx), str(minimal), "--part", "01-alpha", "--lang",
+                "en")
+    assert r.returncode == 0, r.stderr
+    assert "wrote parts/01-alpha/02-reading-the-river-notes.en.md" in r.stdout
+    assert "no alt text" in r.stderr
+    image = minimal / "assets/reading-the-river-notes-1.en.png"
+    assert image.read_bytes().startswith(b"\x89PNG")
+    text = (minimal / "parts/01-alpha/02-reading-the-river-notes.en.md").read_text()
+    raw, body, _ = split_front_matter(text)
+    meta = yaml.safe_load(raw)
+    assert meta["keywords"] == ["ferries", "rivers", "trust"]
+    assert meta["authors"] == [{"name": "Dewi Angan-Angan"}]
+    assert ('![The landing at dawn](../../assets/reading-the-river-notes-1.en.png '
+            '"The landing at dawn"){#fig-reading-the-river-notes-1}') in " ".join(body.split())
+    assert "Table: People waiting on three mornings {#tbl-" in body
+    assert "## Introduction" in body and "### Who waits" in body
+    c = run_cli("check", str(minimal))
+    assert c.returncode == 0, c.stderr

@@ -34,8 +34,8 @@ from .staged import StagedFiles
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SLUG_MAX = 32
-SLUG_STOP_WORDS = {"a", "an", "the", "of", "in", "on", "and", "for", "to", "di", "dan",
-                   "yang", "dalam", "ke", "dari"}
+SLUG_STOP_WORDS = {"a", "an", "the", "of", "in", "on", "and", "for", "to", "from", "with",
+                   "by", "at", "di", "dan", "yang", "dalam", "ke", "dari", "untuk", "pada"}
 # Writer extensions bookforge's Markdown does not read: with them off, pandoc writes
 # sub/superscripts as Unicode, strike-through as text, and never raw HTML or fenced divs.
 WRITER = ("commonmark_x-raw_html-raw_attribute-bracketed_spans-fenced_divs-smart-subscript"
