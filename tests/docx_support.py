@@ -249,11 +249,13 @@ def make_manuscript(folder: Path, name: str = "manuscript.docx", *, authors: str
     return target
 
 
-def make_plain_docx(path: Path, title: str, paragraphs: list[str], author: str = "") -> Path:
-    """A small Word file written by python-docx alone: a title property and paragraphs."""
+def make_plain_docx(path: Path, title: str, paragraphs: list[str], author: str = "",
+                    keywords: str = "") -> Path:
+    """A small Word file written by python-docx alone: properties and paragraphs."""
     document = docx.Document()
     document.core_properties.title = title
     document.core_properties.author = author
+    document.core_properties.keywords = keywords
     for text in paragraphs:
         document.add_paragraph(text)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -261,29 +263,56 @@ def make_plain_docx(path: Path, title: str, paragraphs: list[str], author: str =
     return path
 
 
+def _internal_link(text: str, anchor: str):  # type: ignore[no-untyped-def]
+    link = parse_xml(f'<w:hyperlink {nsdecls("w")} w:anchor="{anchor}"/>')
+    link.append(_run(text))
+    return link
+
+
+def _add_contents_line(document: docx.document.Document, text: str, anchor: str) -> None:
+    """A line of Word's table of contents: a link to the heading's `_Toc` bookmark."""
+    document.add_paragraph()._p.append(_internal_link(text, anchor))
+
+
+def _bookmarked(paragraph, name: str):  # type: ignore[no-untyped-def]
+    w = nsdecls("w")
+    paragraph._p.insert(1, parse_xml(f'<w:bookmarkStart {w} w:id="7{len(name)}" '
+                                     f'w:name="{name}"/>'))
+    paragraph._p.append(parse_xml(f'<w:bookmarkEnd {w} w:id="7{len(name)}"/>'))
+    return paragraph
+
+
 def make_word_style_docx(folder: Path) -> Path:
     """A manuscript as Word itself builds one (python-docx, its default template): a title
-    property, Heading 1/2, a TIFF picture without alt text, and "Caption" paragraphs that
-    number the figure and the table the way Word's Insert Caption does."""
+    property, an Abstract section with keywords, a table of contents linking to bookmarked
+    headings, Heading 1/2, a TIFF picture without alt text, "Caption" paragraphs that number
+    the figure and the table the way Word's Insert Caption does, and a link to a heading."""
     folder.mkdir(parents=True, exist_ok=True)
     tiff = folder / "river.tif"
     Image.new("RGB", (90, 60), (40, 90, 160)).save(tiff)
     document = docx.Document()
     document.core_properties.title = "Reading the River: Notes from a Ferry Landing"
     document.core_properties.author = "Dewi Angan-Angan"
-    document.core_properties.keywords = "ferries; rivers, trust"
-    document.add_heading("Introduction", 1)
+    document.add_heading("Abstract", 1)
+    document.add_paragraph("A morning at a ferry landing, read as a record of who trusts "
+                           "whom.")
+    document.add_paragraph("Keywords: ferries; rivers, trust")
+    _add_contents_line(document, "Introduction", "_Toc1")
+    _add_contents_line(document, "Who waits", "_Toc2")
+    _bookmarked(document.add_heading("Introduction", 1), "_Toc1")
     document.add_paragraph("The landing wakes before the town does. Vendors set out their "
                            "baskets while the first ferry is still a light on the water.")
     document.add_picture(str(tiff))
     document.add_paragraph("Figure 1: The landing at dawn", style="Caption")
-    document.add_heading("Who waits", 2)
+    _bookmarked(document.add_heading("Who waits", 2), "_Toc2")
     document.add_paragraph("Table 1: People waiting on three mornings", style="Caption")
     table = document.add_table(rows=3, cols=2)
     for r, row in enumerate([("Morning", "People"), ("Monday", "31"), ("Friday", "54")]):
         for c, text in enumerate(row):
             table.cell(r, c).text = text
     document.add_paragraph("Friday is market day, and the queue reaches the road.")
+    link = document.add_paragraph("As said in ")
+    link._p.append(_internal_link("the introduction", "_Toc1"))
     target = folder / "word-style.docx"
     document.save(str(target))
     return target

@@ -209,7 +209,8 @@ def test_title_from_heading_placeholder_author_slug_and_number(minimal: Path,
 
 def test_other_language_takes_the_chapters_number(minimal: Path, tmp_path: Path) -> None:
     docx = make_plain_docx(tmp_path / "kepercayaan.docx", "Kepercayaan di Delta",
-                           ["Paragraf pertama tentang kepercayaan."], author="Rina Khayalan")
+                           ["Paragraf pertama tentang kepercayaan."], author="Rina Khayalan",
+                           keywords="trust, delta")
     r = run_cli("import", "docx", str(docx), str(minimal), "--part", "01-alpha", "--lang", "en",
                 "--slug", "trust")
     assert r.returncode == 1 and "01-trust.en.md: error[import-exists]" in r.stderr
@@ -218,6 +219,8 @@ def test_other_language_takes_the_chapters_number(minimal: Path, tmp_path: Path)
                 "--slug", "trust")
     assert r.returncode == 0, r.stderr
     assert "wrote parts/01-alpha/01-trust.en.md" in r.stdout
+    raw, _, _ = split_front_matter((minimal / "parts/01-alpha/01-trust.en.md").read_text())
+    assert yaml.safe_load(raw)["keywords"] == ["trust", "delta"]  # the keywords property
 
 
 def test_never_overwrites_without_force(minimal: Path, tmp_path: Path) -> None:
@@ -424,8 +427,9 @@ def test_import_adds_works_to_the_bib_book_toml_names(minimal: Path, tmp_path: P
 
 def test_word_style_manuscript(minimal: Path, tmp_path: Path) -> None:
     """Word's own captions ("Figure 1: ...") lose their number, a TIFF becomes a PNG, a
-    figure without alt text takes its caption (with a warning), keywords come from the
-    document's properties."""
+    figure without alt text takes its caption (with a warning), the Abstract section and
+    its Keywords line become front matter, the table of contents goes, and a link to a
+    heading keeps working."""
     docx = make_word_style_docx(tmp_path / "word")
     r = run_cli("import", "docx", str(docx), str(minimal), "--part", "01-alpha", "--lang",
                 "en")
@@ -438,7 +442,13 @@ def test_word_style_manuscript(minimal: Path, tmp_path: Path) -> None:
     raw, body, _ = split_front_matter(text)
     meta = yaml.safe_load(raw)
     assert meta["keywords"] == ["ferries", "rivers", "trust"]
+    assert meta["abstract"] == ("A morning at a ferry landing, read as a record of who "
+                                "trusts whom.")
     assert meta["authors"] == [{"name": "Dewi Angan-Angan"}]
+    assert "table of contents was left out" in r.stderr
+    assert "Abstract" not in body and "Keywords" not in body
+    assert body.lstrip().startswith("## Introduction {#reading-the-river-notes-introduction}")
+    assert "[the introduction](#reading-the-river-notes-introduction)" in body
     assert ('![The landing at dawn](../../assets/reading-the-river-notes-1.en.png '
             '"The landing at dawn"){#fig-reading-the-river-notes-1}') in " ".join(body.split())
     assert "Table: People waiting on three mornings {#tbl-" in body

@@ -161,6 +161,7 @@ def rewrite(ast: Mapping[str, Any], options: RewriteOptions, fallback_title: str
             not title or stringify(blocks[0]["c"][2]).casefold() == title.casefold()):
         title = title or stringify(blocks[0]["c"][2])
         blocks = blocks[1:]
+    blocks = _drop_contents_list(blocks, state)
     abstract = meta_text(meta, "abstract")
     blocks, section_abstract = _take_abstract(blocks)
     blocks, keywords = _take_keywords(blocks)
@@ -246,6 +247,25 @@ def _take_keywords(blocks: list[Node]) -> tuple[list[Node], tuple[str, ...]]:
             words = re.split(r"\s*[;,]\s*", text[m.end():].strip().rstrip("."))
             return blocks[:i] + blocks[i + 1:], tuple(w for w in words if w)
     return blocks, ()
+
+
+def _drop_contents_list(blocks: list[Node], state: Rewrite) -> list[Node]:
+    """Word's table of contents (paragraphs that are only links to headings, which pandoc
+    points at the headings' ids): the book makes its own."""
+    headings = {b["c"][1][0] for b in blocks if b["t"] == "Header"}
+
+    def is_toc_line(block: Node) -> bool:
+        if block["t"] not in ("Para", "Plain"):
+            return False
+        inlines = [n for n in block["c"] if n["t"] not in ("Space", "SoftBreak", "LineBreak")]
+        return bool(inlines) and all(
+            n["t"] == "Link" and (n["c"][2][0][1:] in headings or n["c"][2][0].startswith(
+                "#_Toc")) for n in inlines)
+
+    kept = [b for b in blocks if not is_toc_line(b)]
+    if len(kept) < len(blocks):
+        state.note("Word's table of contents was left out: the book makes its own")
+    return kept
 
 
 def _shift_headings(blocks: list[Node]) -> None:
