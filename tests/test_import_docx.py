@@ -41,7 +41,7 @@ from .docx_support import (
     make_plain_docx,
     make_word_style_docx,
 )
-from .test_outputs import epubcheck_messages
+from .test_outputs import epubcheck_messages, pdf_text
 
 CHAPTER = "parts/02-beta/02-village-trust-networks.en.md"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -88,7 +88,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> dict:
     shutil.copytree(FIXTURES / "minimal", book)
     result = import_cli(docx, book)
     out = tmp / "out"
-    build = run_cli("build", str(book), "--out", str(out), "--format", "epub", "-q")
+    build = run_cli("build", str(book), "--out", str(out), "-q")
     return {"docx": docx, "book": book, "import": result, "build": build, "out": out}
 
 
@@ -153,6 +153,10 @@ def test_imported_book_checks_and_builds(imported: dict) -> None:
     assert imported["build"].returncode == 0, imported["build"].stderr
     for lang in ("id", "en"):
         assert epubcheck_messages(imported["out"] / f"minimal-{lang}.epub") == []
+    pdf = pdf_text(imported["out"] / "minimal-en.pdf")
+    for text in (TITLE, CAPTION, TABLE_CAPTION, "The ferry runs at six in the morning",
+                 "Ấp Cồn Mẫu is an island"):
+        assert text in pdf
 
 
 def test_counts_before_and_after(imported: dict) -> None:
