@@ -22,6 +22,8 @@ from PIL import Image, ImageDraw
 TITLE = "Village Trust Networks in the Mekong Delta"
 AUTHORS = "Rina Khayalan; Tran Van Gia Dinh"
 VML_NS = "urn:schemas-microsoft-com:vml"
+MATH_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 ALT_TEXT = "Two rectangles side by side, the left one outlined, the right one filled grey"
 CAPTION = "Ties inside and across villages"
 TABLE_CAPTION = "Forms of trust observed in three villages"
@@ -311,6 +313,16 @@ def make_word_style_docx(folder: Path) -> Path:
         for c, text in enumerate(row):
             table.cell(r, c).text = text
     document.add_paragraph("Friday is market day, and the queue reaches the road.")
+    formula = document.add_paragraph("The waiting area is ")
+    formula._p.append(parse_xml(
+        f'<m:oMath xmlns:m="{MATH_NS}"><m:r><m:t>A=π</m:t></m:r><m:sSup><m:e><m:r>'
+        '<m:t>r</m:t></m:r></m:e><m:sup><m:r><m:t>2</m:t></m:r></m:sup></m:sSup></m:oMath>'))
+    chart = document.add_paragraph("Queue lengths over the year: ")
+    chart._p.append(parse_xml(
+        f'<w:r {nsdecls("w", "wp", "a", "r")}><w:drawing><wp:inline><wp:extent cx="914400" '
+        'cy="914400"/><wp:docPr id="90" name="Chart 1"/><a:graphic><a:graphicData '
+        f'uri="{CHART_NS}"><c:chart xmlns:c="{CHART_NS}" r:id="rId999"/></a:graphicData>'
+        '</a:graphic></wp:inline></w:drawing></w:r>'))
     link = document.add_paragraph("As said in ")
     link._p.append(_internal_link("the introduction", "_Toc1"))
     target = folder / "word-style.docx"

@@ -453,6 +453,9 @@ def test_word_style_manuscript(minimal: Path, tmp_path: Path) -> None:
     assert "Abstract" not in body and "Keywords" not in body
     assert body.lstrip().startswith("## Introduction {#reading-the-river-notes-introduction}")
     assert "[the introduction](#reading-the-river-notes-introduction)" in body
+    assert "The waiting area is `A = \\pi r^{2}`" in body
+    assert "warning[import-equations]: 1 equation(s)" in r.stderr
+    assert "warning[import-objects]: 1 chart(s)" in r.stderr
     assert ('![The landing at dawn](../../assets/reading-the-river-notes-1.en.png '
             '"The landing at dawn"){#fig-reading-the-river-notes-1}') in " ".join(body.split())
     assert "Table: People waiting on three mornings {#tbl-" in body

@@ -491,6 +491,8 @@ def _inline(node: Node, state: Rewrite) -> list[Node]:
         return [{"t": "Image", "c": [["", [], []], text_inlines(alt), [src, c[2][1]]]}]
     if kind == "Note":
         return [{"t": "Note", "c": _blocks(c, state)}]
+    if kind == "Math":  # bookforge has no mathematics: the TeX stays readable as code
+        return [{"t": "Code", "c": [["", [], []], c[1]]}]
     if kind in ("Emph", "Strong", "Underline", "Superscript", "Subscript"):
         return [{"t": kind, "c": _inlines(c, state)}]
     if kind == "Quoted":

@@ -186,8 +186,8 @@ def scan_docx(package: zipfile.ZipFile, shown: str) -> DocxScan:
     equations = sum(len(r.xpath("//m:oMath[not(ancestor::m:oMath)]", namespaces=NS))
                     for r in roots)
     if equations:
-        note("import-equations", f"{equations} equation(s) kept as TeX code: bookforge does "
-             "not typeset mathematics")
+        note("import-equations", f"{equations} equation(s) kept as TeX code in backticks: "
+             "bookforge does not typeset mathematics")
     fields = sum(1 for r in roots for i in r.iter(f"{{{W}}}instrText")
                  if BIBLIOGRAPHY_FIELD_RE.search(i.text or ""))
     return DocxScan(properties=_core_properties(package, refuse), warnings=tuple(found),
