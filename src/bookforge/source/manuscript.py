@@ -159,7 +159,7 @@ def _convert_and_write(options: ImportOptions, target: BookTarget, scan: DocxSca
     bib, merged = merge_references(target.root, target.config, cited)
     images = _Images(media_root=work, slug=slug, lang=options.lang,
                      assets=target.root / "assets")
-    tree = rewrite(ast, RewriteOptions(slug=slug, lang=options.lang, image_src=images.src,
+    tree = rewrite(ast, RewriteOptions(slug=slug, image_src=images.src,
                                        cite_key=lambda k: merged.keys.get(k, k)), title)
     body = _markdown(ast, tree, work, shown)
     diags = [*scan.warnings, *_text_box_warnings(scan, body, shown)]

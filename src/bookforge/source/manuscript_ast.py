@@ -92,7 +92,6 @@ def raw(text: str) -> Node:
 @dataclass(frozen=True)
 class RewriteOptions:
     slug: str
-    lang: str
     # Maps an image `src` pandoc wrote to the `src` the chapter uses, or None when the
     # image cannot be carried over (then its alt text stands in).
     image_src: Callable[[str], str | None]
@@ -308,7 +307,8 @@ def _block(block: Node, state: Rewrite) -> list[Node]:
         return [_header(block, state)]
     if kind in ("Para", "Plain"):
         images = [n for n in c if n["t"] == "Image"]
-        if len(images) == 1 and not stringify([n for n in c if n["t"] != "Image"]):
+        others = [n for n in c if n["t"] not in ("Image", "Space", "SoftBreak", "LineBreak")]
+        if len(images) == 1 and not others:
             return _figure_para(images[0], [], state)
         inlines = _inlines(c, state)
         return [{"t": kind, "c": inlines}] if inlines else []
