@@ -80,3 +80,11 @@ def test_merged_cells_are_split_with_a_note() -> None:
     body = write(ast, tree.blocks)
     assert any("merged table cells" in n for n in tree.notes)
     assert body.splitlines()[0].count("|") == 3  # two columns in every row
+
+
+def test_links_bookforge_refuses_become_text_and_empty_headings_go() -> None:
+    body, notes = convert("See [my notes](file:///C:/Users/rina/notes.docx) and "
+                          "[the site](https://example.org).\n\n##\n\nText.\n")
+    assert "See my notes and [the site](https://example.org)." in body
+    assert any("file:///C:/Users/rina/notes.docx" in n for n in notes)
+    assert "#" not in body.replace("https://example.org", "")

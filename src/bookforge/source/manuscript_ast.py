@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..text import slugify
 
@@ -30,6 +31,9 @@ REFERENCES_RE = re.compile(
 ABSTRACT_RE = re.compile(r"^(abstract|abstrak|summary|ringkasan|intisari)$", re.I)
 KEYWORDS_RE = re.compile(r"^\s*(key\s?words|kata[\s-]kunci)\s*[:.\u2013\u2014-]\s*", re.I)
 DROPPED_INLINES = {"RawInline"}
+# Links bookforge refuses (`check` reports them as errors): Word documents often link to
+# files on the author's disk.
+UNSAFE_LINK_SCHEMES = ("file", "javascript", "vbscript", "data")
 UNWRAPPED_INLINES = {"Span", "SmallCaps", "Strikeout"}
 
 
@@ -207,6 +211,9 @@ def _flatten_divs(blocks: list[Node]) -> list[Node]:
 
 
 def _is_empty(block: Node) -> bool:
+    """An empty paragraph or heading: Word's way of adding space."""
+    if block["t"] == "Header":
+        return not stringify(block["c"][2])
     return block["t"] in ("Para", "Plain") and not stringify(block["c"]) and not any(
         n.get("t") in ("Image", "Note") for n in _iter_inlines(block["c"]))
 
@@ -482,6 +489,10 @@ def _inline(node: Node, state: Rewrite) -> list[Node]:
             if target is None:  # a Word bookmark the chapter does not have
                 return _inlines(c[1], state)
             url = f"#{target}"
+        elif urlsplit(url.strip()).scheme.lower() in UNSAFE_LINK_SCHEMES:
+            state.note(f"a link to {_snippet(url)} (not a place readers can reach) became "
+                       "plain text")
+            return _inlines(c[1], state)
         return [{"t": "Link", "c": [["", [], []], _inlines(c[1], state), [url, c[2][1]]]}]
     if kind == "Image":
         src = state.options.image_src(c[2][0])
@@ -498,6 +509,10 @@ def _inline(node: Node, state: Rewrite) -> list[Node]:
     if kind == "Quoted":
         return [{"t": kind, "c": [c[0], _inlines(c[1], state)]}]
     return [node]
+
+
+def _snippet(text: str, limit: int = 50) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _citation(citations: list[Node], state: Rewrite) -> str:
