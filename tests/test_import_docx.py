@@ -297,6 +297,18 @@ def _encrypted(path: Path) -> Path:
     return path
 
 
+def _word97(path: Path) -> Path:
+    """An OLE compound file without encryption streams, as an old .doc is: the encrypted
+    file with its two encryption streams renamed in the directory."""
+    data = _encrypted(path.with_suffix(".enc.docx")).read_bytes()
+    for name in ("EncryptedPackage", "EncryptionInfo"):
+        wide = name.encode("utf-16-le")
+        assert wide in data
+        data = data.replace(wide, ("X" + name[1:]).encode("utf-16-le"))
+    path.write_bytes(data)
+    return path
+
+
 def _text(path: Path) -> Path:
     path.write_text("Just some text, not Word.", encoding="utf-8")
     return path
@@ -325,6 +337,7 @@ BROKEN = {
     "truncated": (_truncated, "import-corrupt"),
     "odt": (_not_word, "import-not-docx"),
     "encrypted": (_encrypted, "import-encrypted"),
+    "word97": (_word97, "import-not-docx"),
     "huge": (_huge, "import-too-large"),
 }
 
@@ -339,6 +352,8 @@ def test_bad_input_is_refused(kind: str, minimal: Path, tmp_path: Path) -> None:
     assert f"{docx}: error[{code}]" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr and "nothing written" in r.stderr
     assert tree_digest(minimal) == before
+    if kind == "word97":
+        assert "old Word 97-2003 .doc file" in r.stderr
     if kind == "huge":
         assert f"up to {MAX_DOCX_BYTES // 1024 // 1024} MB" in r.stderr
 

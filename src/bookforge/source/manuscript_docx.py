@@ -106,7 +106,7 @@ def _ole_reason(path: Path) -> tuple[str, str]:
     try:
         with olefile.OleFileIO(str(path)) as ole:
             encrypted = ole.exists("EncryptedPackage") or ole.exists("EncryptionInfo")
-    except OSError:
+    except Exception:  # a damaged compound file: olefile raises more than OSError  # noqa: BLE001
         encrypted = False
     if encrypted:
         return ("import-encrypted", "the document is password-protected (encrypted); remove "
