@@ -6,6 +6,7 @@ EPUBCheck and lxml, and the Word file's own counts with pandoc and its XML."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -20,11 +21,12 @@ import pytest
 import yaml
 from lxml import etree
 from msoffcrypto.format.ooxml import OOXMLFile
+from PIL import Image
 
 from bookforge.errors import ConfigError, SourceError
 from bookforge.source import staged
 from bookforge.source.load import AUTHOR_PLACEHOLDER, split_front_matter
-from bookforge.source.manuscript import ImportOptions, import_docx
+from bookforge.source.manuscript import ImportOptions, _Images, import_docx
 from bookforge.source.manuscript_docx import MAX_DOCX_BYTES
 from bookforge.source.manuscript_refs import merge_references
 
@@ -477,3 +479,13 @@ def test_word_style_manuscript(minimal: Path, tmp_path: Path) -> None:
     assert "## Introduction" in body and "### Who waits" in body
     c = run_cli("check", str(minimal))
     assert c.returncode == 0, c.stderr
+
+
+def test_cmyk_tiff_becomes_an_rgb_png(tmp_path: Path) -> None:
+    """PNG has no CMYK: such a TIFF (common from print workflows) was left out."""
+    Image.new("CMYK", (20, 10), (0, 60, 60, 0)).save(tmp_path / "print.tif")
+    images = _Images(media_root=tmp_path, slug="s", lang="en", assets=tmp_path / "assets")
+    assert images.src("print.tif") == "../../assets/s-1.en.png"
+    assert images.warnings == []
+    with Image.open(io.BytesIO(images.files["print.tif"][1])) as png:
+        assert (png.format, png.mode, png.size) == ("PNG", "RGB", (20, 10))

@@ -121,7 +121,10 @@ class _Images:
                 if image.format in KEPT_IMAGE_FORMATS:
                     return data, KEPT_IMAGE_FORMATS[image.format]
                 out = io.BytesIO()
-                image.save(out, "PNG")  # TIFF, BMP: bookforge's formats are PNG, JPEG, SVG
+                # TIFF, BMP: bookforge's formats are PNG, JPEG, GIF, WebP and SVG
+                rgb = image if image.mode in ("RGB", "RGBA", "L", "LA", "P") \
+                    else image.convert("RGB")
+                rgb.save(out, "PNG")
                 return out.getvalue(), ".png"
         except Exception as exc:  # Pillow raises many kinds for a bad image  # noqa: BLE001
             self.warnings.append(f"image {shown} could not be read ({exc}); its alt text "
