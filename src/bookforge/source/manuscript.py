@@ -73,11 +73,10 @@ class ImportResult:
 
 @dataclass(frozen=True)
 class BookTarget:
-    """Where the chapter goes: the book's languages, the part folder, the other chapters."""
+    """Where the chapter goes: the book (and its raw book.toml) and the part folder."""
 
     root: Path
     config: Mapping[str, Any]
-    part: str
     part_dir: Path
 
 
@@ -223,7 +222,7 @@ def _book_target(options: ImportOptions) -> BookTarget:
     if not part_dir.is_dir():
         raise ConfigError([error("book.toml", 0, "part-missing",
                                  f"part folder parts/{matches[0]} not found")])
-    return BookTarget(root=root, config=config, part=matches[0], part_dir=part_dir)
+    return BookTarget(root=root, config=config, part_dir=part_dir)
 
 
 def _title(ast: Mapping[str, Any], scan: DocxScan) -> str:

@@ -130,7 +130,6 @@ class ChapterTree:
     figures: int
     tables: int
     notes: tuple[str, ...]
-    references_heading: bool
 
 
 def meta_text(meta: Mapping[str, Any], key: str) -> str:
@@ -171,11 +170,9 @@ def rewrite(ast: Mapping[str, Any], options: RewriteOptions, fallback_title: str
     _collect_link_targets(blocks, state)
     _shift_headings(blocks)
     blocks = _reference_list(_blocks(blocks, state))
-    refs = any(b["t"] == "Header" and "references" in b["c"][1][1] for b in blocks)
     return ChapterTree(blocks=blocks, title=title, abstract=abstract or section_abstract,
                        keywords=keywords, authors=meta_list(meta, "author"),
-                       figures=state.figures, tables=state.tables, notes=tuple(state.notes),
-                       references_heading=refs)
+                       figures=state.figures, tables=state.tables, notes=tuple(state.notes))
 
 
 def _reference_list(blocks: list[Node]) -> list[Node]:
