@@ -3,7 +3,7 @@
 pandoc writes the body from Markdown below (headings, lists, footnotes, a captioned table,
 a captioned figure); python-docx then adds what an author's Word file carries and pandoc's
 writer does not: the image's alt text, Zotero and Mendeley citation fields, a comment, a
-tracked insertion and deletion, and a text box. All names and works are fictional.
+tracked insertion and deletion, and two text boxes. All names and works are fictional.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from PIL import Image, ImageDraw
 TITLE = "Village Trust Networks in the Mekong Delta"
 AUTHORS = "Rina Khayalan; Tran Van Gia Dinh"
 VML_NS = "urn:schemas-microsoft-com:vml"
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+WPS_NS = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
 MATH_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 ALT_TEXT = "Two rectangles side by side, the left one outlined, the right one filled grey"
@@ -204,12 +206,25 @@ def _add_tracked_change(document: docx.document.Document) -> None:
         '</w:r></w:del>'))
 
 
-def _add_text_box(document: docx.document.Document) -> None:
+def _add_text_boxes(document: docx.document.Document) -> None:
+    """An old-style (VML) text box, and a modern one as Word 2010+ writes it: DrawingML
+    with a VML copy in mc:Fallback."""
     paragraph = _paragraph_with(document, "Distance did not reduce trust")
     paragraph._p.append(parse_xml(
-        f'<w:r {nsdecls("w")} xmlns:v="{VML_NS}"><w:pict><v:shape style="width:200pt;height:40pt">'
-        '<v:textbox><w:txbxContent><w:p><w:r><w:t>A side note in a floating box.</w:t>'
-        '</w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>'))
+        f'<w:r {nsdecls("w")} xmlns:v="{VML_NS}"><w:pict><v:shape style="width:200pt;'
+        'height:40pt"><v:textbox><w:txbxContent><w:p><w:r><w:t>A side note in a floating '
+        'box.</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>'))
+    box = ('<w:txbxContent><w:p><w:r><w:t>The ferry timetable, pinned by the landing.</w:t>'
+           '</w:r></w:p></w:txbxContent>')
+    paragraph = _paragraph_with(document, "Loans across kin lines were rarer")
+    paragraph._p.insert(1, parse_xml(
+        f'<w:r {nsdecls("w", "wp", "a")} xmlns:mc="{MC_NS}" xmlns:wps="{WPS_NS}" '
+        f'xmlns:v="{VML_NS}"><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
+        '<wp:anchor><wp:extent cx="914400" cy="457200"/><wp:docPr id="80" name="Text Box 1"/>'
+        f'<a:graphic><a:graphicData uri="{WPS_NS}"><wps:wsp><wps:txbx>{box}</wps:txbx>'
+        '</wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>'
+        f'<mc:Fallback><w:pict><v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict>'
+        '</mc:Fallback></mc:AlternateContent></w:r>'))
 
 
 def make_manuscript(folder: Path, name: str = "manuscript.docx", *, authors: str = AUTHORS,
@@ -246,7 +261,7 @@ def make_manuscript(folder: Path, name: str = "manuscript.docx", *, authors: str
     commented = _paragraph_with(document, "Our interviews took place").runs[-1]
     document.add_comment(commented, text="Which year?", author="Editor Rekaan")
     _add_tracked_change(document)
-    _add_text_box(document)
+    _add_text_boxes(document)
     document.save(str(target))
     return target
 

@@ -27,7 +27,7 @@ from ..text import slugify
 from .config import BOOK_SCHEMA, LANG_RE, read_toml
 from .load import AUTHOR_PLACEHOLDER, CHAPTER_RE
 from .manuscript_ast import ChapterTree, RewriteOptions, meta_text, rewrite, stringify
-from .manuscript_docx import DocxScan, check_docx, keep_bibliography_text, scan_docx
+from .manuscript_docx import DocxScan, check_docx, prepare_docx, scan_docx
 from .manuscript_refs import DEFAULT_BIBLIOGRAPHY, Bibliography, merge_references
 from .pandoc import run_pandoc
 from .staged import StagedFiles
@@ -146,9 +146,9 @@ def import_docx(options: ImportOptions) -> ImportResult:
 def _convert_and_write(options: ImportOptions, target: BookTarget, scan: DocxScan, work: Path,
                        shown: str) -> ImportResult:
     docx_path = options.docx.resolve()
-    if scan.bibliography_fields:
+    if scan.bibliography_fields or scan.text_boxes:
         docx_path = work / "manuscript.docx"
-        keep_bibliography_text(options.docx, docx_path)
+        prepare_docx(options.docx, docx_path)
     ast = json.loads(run_pandoc(["-f", "docx+citations", "-t", "json", "--extract-media=x",
                                  str(docx_path)], shown, cwd=work))
     title = _title(ast, scan)
@@ -164,7 +164,7 @@ def _convert_and_write(options: ImportOptions, target: BookTarget, scan: DocxSca
     tree = rewrite(ast, RewriteOptions(slug=slug, image_src=images.src,
                                        cite_key=lambda k: merged.keys.get(k, k)), title)
     body = _markdown(ast, tree, work, shown)
-    diags = [*scan.warnings, *_text_box_warnings(scan, body, shown)]
+    diags = list(scan.warnings)
     if scan.bibliography_fields:
         diags.append(warning(shown, 0, "import-bibliography-field",
                              "the reference list Zotero/Mendeley kept in a field is now "
@@ -280,16 +280,6 @@ def _markdown(ast: Mapping[str, Any], tree: ChapterTree, work: Path, shown: str)
     out = run_pandoc(["-f", "json", "-t", WRITER, "--wrap=auto", f"--columns={COLUMNS}"],
                      shown, json.dumps(doc).encode("utf-8"), cwd=work)
     return out.decode("utf-8")
-
-
-def _text_box_warnings(scan: DocxScan, body: str, shown: str) -> list[Diagnostic]:
-    flat = " ".join(body.split())
-    lost = [t for t in scan.text_boxes if t and t not in flat]
-    if not lost:
-        return []
-    return [warning(shown, 0, "import-text-boxes",
-                    f"{len(lost)} text box(es) not carried over (the first: '{lost[0][:60]}'); "
-                    "put their text into the chapter where it belongs")]
 
 
 def _authors(tree: ChapterTree, scan: DocxScan) -> list[str]:

@@ -31,7 +31,11 @@ NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
     "m": "http://schemas.openxmlformats.org/officeDocument/2006/math",
+    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
 }
+# A text box, once: Word writes each twice (DrawingML, and VML in mc:Fallback), and a box
+# inside a box goes with its outer one.
+TEXT_BOX_XPATH = "//w:txbxContent[not(ancestor::mc:Fallback) and not(ancestor::w:txbxContent)]"
 CHART_URI = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 DIAGRAM_URI = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -58,7 +62,7 @@ class DocxScan:
 
     properties: CoreProperties
     warnings: tuple[Diagnostic, ...]
-    text_boxes: tuple[str, ...]  # the text of each text box, to tell whether pandoc kept it
+    text_boxes: int = 0
     bibliography_fields: int = 0
 
 
@@ -176,7 +180,10 @@ def scan_docx(package: zipfile.ZipFile, shown: str) -> DocxScan:
     if changes:
         note("import-tracked-changes", f"{changes} tracked change(s) taken as accepted "
              "(insertions kept, deletions dropped); compare the chapter with the manuscript")
-    boxes = tuple(_text(b) for r in roots for b in r.iter(f"{{{W}}}txbxContent"))
+    boxes = sum(len(r.xpath(TEXT_BOX_XPATH, namespaces=NS)) for r in roots)
+    if boxes:
+        note("import-text-boxes", f"{boxes} text box(es) moved into the text, after the "
+             "paragraph each was anchored to; check that their place suits them")
     charts = sum(len(r.xpath(f"//a:graphicData[@uri='{CHART_URI}' or @uri='{DIAGRAM_URI}']",
                              namespaces=NS)) for r in roots)
     objects = sum(len(r.findall(".//w:object", NS)) for r in roots)
@@ -207,17 +214,35 @@ def _core_properties(package: zipfile.ZipFile, refuse) -> CoreProperties:  # typ
                           keywords=prop("cp:keywords"))
 
 
-def keep_bibliography_text(source: Path, target: Path) -> None:
-    """Copy the .docx with its bibliography fields renamed, so pandoc reads the reference
-    list they show as ordinary paragraphs instead of dropping it."""
+def prepare_docx(source: Path, target: Path) -> None:
+    """Copy the .docx so that pandoc reads all of its text: bibliography fields renamed
+    (pandoc drops the reference list they show), and text boxes lifted out of their
+    paragraphs (pandoc drops either the box or the paragraph around it)."""
     with zipfile.ZipFile(source) as package, zipfile.ZipFile(target, "w",
                                                              zipfile.ZIP_DEFLATED) as out:
         for info in package.infolist():
             data = package.read(info)
-            if info.filename == "word/document.xml":
+            if info.filename in TEXT_PARTS:
                 root = etree.fromstring(data, _xml_parser())
                 for instr in root.iter(f"{{{W}}}instrText"):
                     instr.text = BIBLIOGRAPHY_FIELD_RE.sub("KEPT_LIST", instr.text or "")
+                _lift_text_boxes(root)
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                       standalone=True)
             out.writestr(info, data)
+
+
+def _lift_text_boxes(root: etree._Element) -> None:
+    """Each text box's paragraphs go right after the paragraph holding it; the run that
+    drew the box goes."""
+    for box in root.xpath(TEXT_BOX_XPATH, namespaces=NS):
+        run = next(box.iterancestors(f"{{{W}}}r"), None)
+        paragraph = next(box.iterancestors(f"{{{W}}}p"), None)
+        if run is None or paragraph is None:
+            continue
+        content = list(box)
+        run.getparent().remove(run)
+        anchor = paragraph
+        for block in content:
+            anchor.addnext(block)
+            anchor = block
