@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from ..check.terms import terminology_report
 from ..check.versions import check_versions
 from ..errors import Diagnostic, error
-from ..i18n import Localizer, check_catalogs
+from ..i18n import check_catalogs, localizer
 from ..model import Book
 from ..pdf.layout import write_pdf
 from ..render import common_values, render_epub, render_print
@@ -173,7 +173,7 @@ def _epub(content: EditionContent, options: BuildOptions, progress: Progress,
     images = list(dict.fromkeys(i for d in content.documents for i in d.images))
     progress(f"package epub [{lang}]")
     target = output_path(book, lang, "epub", options.out_dir)
-    values = common_values(content, Localizer(lang, book.root))
+    values = common_values(content, localizer(book, lang))
     ids = [p.doc_id for p in pages]
     pmap = (edition_page_map(content, ids, laid_out.document, laid_out.first_html)
             if laid_out else edition_page_map(content, ids))

@@ -21,7 +21,7 @@ from lxml import etree
 
 from ..errors import Diagnostic, RenderError, error
 from ..files import atomic_path, styles_dir
-from ..i18n import Localizer, sort_key
+from ..i18n import Localizer, localizer, sort_key
 from ..model import Author, Book
 from ..render import EpubPage, render_template
 from . import pagelist as pagemap
@@ -329,7 +329,7 @@ def with_page_markers(pages: Sequence[EpubPage], nav: str,
 
 def write_epub(book: Book, lang: str, pages: list[EpubPage], images: list[str],
                target: Path, values: dict, pmap: pagemap.PageMap | None = None) -> EpubResult:
-    loc = Localizer(lang, book.root)
+    loc = localizer(book, lang)
     eb = epub.EpubBook()
     describe(eb, book, lang, values, loc)
     for p in pages:

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup
 
 from ..errors import Diagnostic
-from ..i18n import Localizer, roman
+from ..i18n import Localizer, localizer, roman
 from ..render import DocView, TermView, common_values, doc_view, glossary_view, render_template
 from ..render.markdown import RenderContext
 from ..transform import Document, EditionContent, Label
@@ -83,7 +83,7 @@ def _context(content: EditionContent, lang: str) -> RenderContext:
             return f"#{label.id}"
         return f"{page_url(lang, label.doc_id)}#{label.id}"
 
-    return RenderContext(target="epub", loc=Localizer(lang), labels=content.labels,
+    return RenderContext(target="epub", loc=localizer(content.book, lang), labels=content.labels,
                          href_for=href_for, resource_url=lambda p: "/book/" + quote(p),
                          allow_html=content.book.config.allow_html)
 
@@ -113,12 +113,13 @@ def _column(snapshot: Snapshot, lang: str, doc_id: str, view_lang: str) -> Colum
     doc = _find(content, doc_id) if content else None
     if content is None or doc is None:
         return None
-    loc = Localizer(lang)
+    loc = localizer(content.book, lang)
     view = doc_view(doc, _context(content, lang), lang)
     template = "epub/chapter.xhtml" if doc.kind == "chapter" else "epub/front.xhtml"
     xhtml = render_template(template, loc, page_title=view.title, page_lang=view.lang,
                             **common_values(content, loc), ch=view, doc=view, part=None)
-    return Column(lang, Localizer(view_lang).language_name(lang), view, Markup(_body(xhtml)))
+    name = localizer(content.book, view_lang).language_name(lang)
+    return Column(lang, name, view, Markup(_body(xhtml)))
 
 
 def _body(xhtml: str) -> str:
@@ -149,7 +150,7 @@ def render_page(snapshot: Snapshot, request: PageRequest, pdf_href: str | None,
     book = snapshot.book
     lang = request.lang if book and request.lang in book.config.languages else (
         book.config.languages[0] if book else "en")
-    loc = Localizer(lang)
+    loc = localizer(book, lang)
     content = snapshot.editions.get(lang)
     status = 200
     columns: list[Column] = []

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 import pypdf
 from lxml import etree
 
-from ..i18n import Localizer
+from ..i18n import Localizer, localizer
 from ..model import Author, Book, BookConfig, Chapter
 
 MEDIA_TYPES = {"pdf": "application/pdf", "epub": "application/epub+zip"}
@@ -176,6 +176,11 @@ class Volume:
     config: BookConfig
     editions: tuple[EditionInfo, ...]
     chapters: tuple[ChapterInfo, ...]
+    book: Book
+
+    def localizer(self, lang: str) -> Localizer:
+        """The labels of the `lang` edition, with the book's own catalogs."""
+        return localizer(self.book, lang)
 
     def edition(self, lang: str) -> EditionInfo:
         return next(e for e in self.editions if e.lang == lang)
@@ -354,7 +359,7 @@ def collect(book: Book, files: Mapping[tuple[str, str], Path],
         for chapter in part.chapters:
             number += 1
             chapters.append(_chapter_info(chapter, number, part.title, languages, pages))
-    return Volume(config=cfg, editions=tuple(editions), chapters=tuple(chapters))
+    return Volume(config=cfg, editions=tuple(editions), chapters=tuple(chapters), book=book)
 
 
 def _cover(lang: str, files: Mapping[tuple[str, str], Path],

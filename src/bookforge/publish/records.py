@@ -12,7 +12,6 @@ import re
 
 from lxml import etree
 
-from ..i18n import Localizer
 from ..model import Author
 from . import urls
 from .collect import (
@@ -73,7 +72,7 @@ def _contents_note(chapters: tuple[ChapterInfo, ...], lang: str) -> str:
 
 def marc_record(volume: Volume, e: EditionInfo, u: Urls) -> etree._Element:
     cfg = volume.config
-    loc = Localizer(e.lang)
+    loc = volume.localizer(e.lang)
     record = etree.Element(f"{{{MARC_NS}}}record")
     etree.SubElement(record, f"{{{MARC_NS}}}leader").text = "00000nam a22000007i 4500"
     _control(record, "001", f"{cfg.slug}-{e.lang}")
@@ -211,7 +210,7 @@ def _descriptive(product: etree._Element, volume: Volume, e: EditionInfo, f: Fil
     _o(d, "ProductComposition", "00")
     _o(d, "ProductForm", "ED")
     _o(d, "ProductFormDetail", ONIX_FORM_DETAIL[f.format])
-    loc = Localizer(e.lang)
+    loc = volume.localizer(e.lang)
     for code in ("00", *ACCESSIBILITY[f.format].onix):
         feature = _o(d, "ProductFormFeature")
         _o(feature, "ProductFormFeatureType", "09")

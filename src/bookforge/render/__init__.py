@@ -12,7 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
-from ..i18n import Localizer, roman, sort_key
+from ..i18n import Localizer, localizer, roman, sort_key
 from ..model import Author, Book
 from ..text import word_count
 from ..transform.model import Document, EditionContent, Label
@@ -177,7 +177,7 @@ def render_print(content: EditionContent, resource_url=None,  # type: ignore[no-
                  anchor_pages: Mapping[str, int] | None = None) -> str:
     """The whole edition as one HTML document for WeasyPrint. `anchor_pages` (anchor id ->
     page index, from a first layout) lets the index merge page ranges."""
-    loc = Localizer(content.lang, content.book.root)
+    loc = localizer(content.book, content.lang)
     ctx = RenderContext(
         target="print", loc=loc, labels=content.labels,
         href_for=lambda label, doc: f"#{label.id}",
@@ -223,7 +223,7 @@ def epub_file_name(doc_id: str) -> str:
 def render_epub(content: EditionContent, resource_url=None) -> list[EpubPage]:  # type: ignore[no-untyped-def]
     """One XHTML document per front-matter text, part opener and chapter, plus the
     title, copyright and glossary pages."""
-    loc = Localizer(content.lang, content.book.root)
+    loc = localizer(content.book, content.lang)
     lang = content.lang
 
     def href_for(label: Label, doc: Document) -> str:
