@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .build.driver import FORMATS, BuildOptions, Progress, build, check
+from .build.driver import FORMATS, BuildOptions, Progress, build
+from .check import check
 from .errors import BookforgeError, Diagnostic
 from .source.load import load_book
 

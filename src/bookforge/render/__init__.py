@@ -134,19 +134,16 @@ def glossary_view(book: Book, lang: str) -> list[TermView]:
 
 
 def common_values(content: EditionContent, loc: Localizer) -> dict[str, object]:
-    book = content.book
-    cfg = book.config
-    lang = content.lang
-    keywords = sorted({k for d in content.chapters() for k in d.source.keywords
-                       if d.source.lang == lang}, key=lambda k: sort_key(k, lang))
+    """The values every page of the edition reads; `meta` is the `EditionMeta`."""
+    cfg = content.book.config
+    lang, meta = content.lang, content.meta
     return dict(
-        lang=lang, book=cfg, version=__version__,
-        title=cfg.title.get(lang) or cfg.title.get("en") or next(iter(cfg.title.values())),
-        subtitle=cfg.subtitle.get(lang, ""),
-        editor_names=loc.join([e.name for e in cfg.editors]),
-        date_iso=cfg.date.isoformat(), date_long=loc.date(cfg.date, "full"),
-        year=cfg.date.year, colophon=cfg.colophon.get(lang, ""),
-        edition_name=loc.language_title(lang), keywords=", ".join(keywords),
+        lang=lang, book=cfg, version=__version__, meta=meta,
+        title=meta.title, subtitle=meta.subtitle,
+        editor_names=loc.join([e.name for e in meta.editors]),
+        date_iso=meta.date.isoformat(), date_long=loc.date(meta.date, "full"),
+        year=meta.date.year, colophon=cfg.colophon.get(lang, ""),
+        edition_name=loc.language_title(lang), keywords=", ".join(meta.keywords),
         statistics=edition_statistics(content, loc),
     )
 
@@ -191,16 +188,16 @@ def render_print(content: EditionContent, resource_url=None,  # type: ignore[no-
         glossary=glossary_groups(content, epub=False),
         index=index_groups(content, anchor_pages),
         contributors=contributors(content, epub=False),
-        isbn=content.book.config.isbn_for(content.lang, "pdf"),
+        isbn=content.meta.isbns.get("pdf"),
         cip=print_cip(content, loc, parts, values),
         **values)
 
 
 def print_cip(content: EditionContent, loc: Localizer, parts: Sequence[PartView],
               values: Mapping[str, object]) -> CipView:
-    return cip_view(content.book.config, str(values["title"]), str(values["subtitle"]),
-                    [p.title for p in parts], content.book.config.isbn_for(content.lang, "pdf"),
-                    loc)
+    meta = content.meta
+    return cip_view(content.book.config, meta.title, meta.subtitle, [p.title for p in parts],
+                    meta.isbns.get("pdf"), loc)
 
 
 @dataclass(frozen=True)
@@ -248,7 +245,7 @@ def render_epub(content: EditionContent, resource_url=None) -> list[EpubPage]:  
 
     page("title", "title-page", str(values["title"]), lang, "title.xhtml")
     page("copyright", "copyright", loc.gettext("Copyright"), lang, "copyright.xhtml",
-         isbn=content.book.config.isbn_for(lang, "epub"))
+         isbn=content.meta.isbns.get("epub"))
     for d in front:
         page("front", d.id, d.title, d.lang, "front.xhtml", d.sections, doc=d)
     for p in parts:

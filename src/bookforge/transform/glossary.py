@@ -31,6 +31,7 @@ from markdown_it.token import Token
 from ..errors import Diagnostic, warning
 from ..model import Glossary, Term
 from .model import Document, TermUse
+from .structure import inline_text
 
 LOOKAROUND = 80  # characters of context read for "already glossed" detection
 WORD_RE = re.compile(r"\w+")
@@ -353,7 +354,7 @@ class _Rewriter:
     def forced(self, children: list[Token], i: int) -> Token:
         span = children[i]
         key = str(span.attrGet("key") or "")
-        text = _plain(children[i + 1:], stop="span_close")
+        text = inline_text(children[i + 1:], stop="span_close")
         found = lookup_key(self.marker.compiled.glossary, key or text)
         if found is None:
             self.marker.diags.append(warning(
@@ -368,8 +369,8 @@ class _Rewriter:
         found = self.marker.matcher.find(text)
         if not found:
             return [tok]
-        before_ctx = _plain(children[max(0, i - 4): i])[-LOOKAROUND:]
-        after_ctx = _plain(children[i + 1: i + 8])[:LOOKAROUND]
+        before_ctx = inline_text(children[max(0, i - 4): i])[-LOOKAROUND:]
+        after_ctx = inline_text(children[i + 1: i + 8])[:LOOKAROUND]
         out: list[Token] = []
         pos = 0
         for start, end, key in found:
@@ -411,18 +412,6 @@ def _close(out: list[Token], span_close: Token) -> Token:
     close = Token("term_close", "a", -1)
     close.meta = dict(opener.meta)
     return close
-
-
-def _plain(children: Sequence[Token], stop: str = "") -> str:
-    parts = []
-    for tok in children:
-        if stop and tok.type == stop:
-            break
-        if tok.type in ("text", "code_inline"):
-            parts.append(tok.content)
-        elif tok.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return "".join(parts)
 
 
 def _lines(tok: Token) -> int:

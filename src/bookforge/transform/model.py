@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from markdown_it.token import Token
 
 from ..errors import Diagnostic
 from ..model import Book, Chapter, Part, Source
+from .meta import EditionMeta, edition_meta
 from .parse import ParsedDoc
 
 
@@ -86,6 +88,11 @@ class EditionContent:
 
     def chapters(self) -> tuple[Document, ...]:
         return tuple(d for d in self.documents if d.kind == "chapter")
+
+    @cached_property
+    def meta(self) -> EditionMeta:
+        """The edition's title, people, keywords, identifiers ... (derived once)."""
+        return edition_meta(self.book, self.lang)
 
     def front(self) -> tuple[Document, ...]:
         return tuple(d for d in self.documents if d.kind == "front")

@@ -11,7 +11,9 @@ from urllib.parse import unquote, urlsplit
 from ..errors import Diagnostic, error
 from .model import Document
 
-IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
+IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
+               ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
+IMAGE_SUFFIXES = set(IMAGE_TYPES)
 
 
 def check_resource(src: str, base: Path, root: Path) -> tuple[Path | None, str | None]:

@@ -7,6 +7,7 @@ every later pass returns new tokens instead."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from markdown_it.token import Token
@@ -21,16 +22,23 @@ TABLE_CAPTION_RE = re.compile(r"^\s*(Table|Tabel)\s*:\s*", re.I)
 TRAILING_ID_RE = re.compile(r"\s*\{#([A-Za-z][\w:-]*)\}\s*$")
 
 
-def plain_text(inline: Token) -> str:
+def inline_text(children: Sequence[Token], stop: str = "", images: bool = False) -> str:
+    """The text of inline tokens (line breaks as spaces), up to the first `stop` token;
+    `images`: with their alt text."""
     parts = []
-    for child in inline.children or []:
-        if child.type in ("text", "code_inline"):
+    for child in children:
+        if stop and child.type == stop:
+            break
+        if child.type in ("text", "code_inline") or (images and child.type == "image"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
-        elif child.type == "image":
-            parts.append(child.content)
-    return "".join(parts).strip()
+    return "".join(parts)
+
+
+def plain_text(inline: Token) -> str:
+    """A heading's or caption's text, images by their alt text."""
+    return inline_text(inline.children or [], images=True).strip()
 
 
 def structure(parsed: ParsedDoc, chapter: Chapter, part: Part | None, number: int | None,
