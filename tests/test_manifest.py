@@ -120,3 +120,16 @@ def test_building_one_edition_keeps_the_others(trilingual_build: Path, tmp_path:
     ms_epub = build / "trilingual-ms.epub"
     assert after["editions"]["ms"]["epub"]["sha256"] == \
         hashlib.sha256(ms_epub.read_bytes()).hexdigest()
+
+
+def test_the_site_uses_the_book_catalog(trilingual_build: Path) -> None:
+    """The `ms` labels exist only in the book's own catalog: the site shows them too."""
+    from bookforge.publish import site_files
+    from bookforge.publish.urls import Urls
+
+    book, _ = load_book(FIXTURES / "trilingual")
+    files = {(lang, fmt): trilingual_build / f"trilingual-{lang}.{fmt}"
+             for lang in book.config.languages for fmt in ("pdf", "epub")}
+    landing = site_files(collect(book, files), Urls())["ms/index.html"].decode()
+    assert "Kandungan" in landing and "Abstrak" in landing
+    assert ">Contents<" not in landing and ">Abstract<" not in landing
