@@ -102,13 +102,12 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
         from .workers import build_in_workers
 
         artifacts, edition_diags = build_in_workers(book_dir, langs, options, progress)
-        write_manifest(options.out_dir, book.config.slug, map(manifest_entry, artifacts))
-        return BuildResult(artifacts, tuple(sorted(set(diags + edition_diags))))
-    artifacts: list[Artifact] = []
-    for lang in langs:
-        artifacts += build_edition(book, lang, options, progress, diags)
+        diags += edition_diags
+    else:
+        artifacts = tuple(a for lang in langs
+                          for a in build_edition(book, lang, options, progress, diags))
     write_manifest(options.out_dir, book.config.slug, map(manifest_entry, artifacts))
-    return BuildResult(tuple(artifacts), tuple(sorted(set(diags))))
+    return BuildResult(artifacts, tuple(sorted(set(diags))))
 
 
 def manifest_entry(a: Artifact) -> OutputFile:
