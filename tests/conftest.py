@@ -13,6 +13,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BOOK = ROOT / "book"
+# Fixtures that build or lay out the whole sample book: every test using one is `slow`,
+# so `pytest -m "not slow"` is the quick inner loop (`make test` still runs everything).
+SLOW_FIXTURES = {"built_book", "layouts"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

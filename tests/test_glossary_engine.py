@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from bookforge.build.driver import check
+from bookforge.check import check
 from bookforge.i18n import Localizer
 from bookforge.publish.termbase import to_csv, to_tbx
 from bookforge.render.backmatter import page_ranges

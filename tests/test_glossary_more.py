@@ -13,7 +13,7 @@ from pathlib import Path
 from lxml import etree
 from lxml import html as lxml_html
 
-from bookforge.build.driver import check
+from bookforge.check import check
 from bookforge.render import glossary_view, render_epub, render_print
 from bookforge.render.backmatter import page_ranges
 from bookforge.source.load import load_book

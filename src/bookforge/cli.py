@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .build.driver import FORMATS, BuildOptions, Progress, build, check
+from .build.driver import FORMATS, BuildOptions, Progress, build
+from .check import check
 from .errors import BookforgeError, Diagnostic
+from .source.load import load_book
 
 
 def _print_diagnostics(diags: Sequence[Diagnostic]) -> None:
@@ -122,6 +124,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if not book_dir.is_dir():
         print(f"{book_dir}: error[book-missing]: not a directory", file=sys.stderr)
         return 2
+    problem = _chapter_problem(book_dir, args.chapter)
+    if problem:
+        print(f"bookforge preview: error[usage]: {problem}", file=sys.stderr)
+        return 2
     return serve(PreviewOptions(book_dir=book_dir, chapter=args.chapter, edition=args.edition,
                                 host=args.host, port=args.port, open_browser=args.open,
                                 pdf=args.pdf))
@@ -145,6 +151,20 @@ def cmd_import_docx(args: argparse.Namespace) -> int:
           f"{len(result.citations)} cited work(s) ({len(result.added_references)} new); "
           f"{_summary_line(result.diagnostics)}", file=sys.stderr)
     return 0
+
+
+def _chapter_problem(book_dir: Path, chapter: str | None) -> str | None:
+    """Why `--chapter` names no document of the book; None when it does, when it is not
+    given, or when the book does not load (the preview then shows the load errors)."""
+    if not chapter:
+        return None
+    from .preview.page import chapter_problem
+
+    try:
+        book, _ = load_book(book_dir)
+    except BookforgeError:
+        return None
+    return chapter_problem(book, chapter)
 
 
 def _jobs(text: str) -> int | None:
@@ -184,7 +204,8 @@ def parser() -> argparse.ArgumentParser:
     pv = sub.add_parser("preview", help="serve a live preview of one chapter")
     pv.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")
     pv.add_argument("--chapter", default=None, metavar="PATH_OR_SLUG",
-                    help="chapter file, slug or id to show first (the first chapter)")
+                    help="the chapter to show first: its slug (with or without the number), "
+                         "file path or id (the first chapter)")
     pv.add_argument("--edition", default=None, help="language of the edition shown first")
     pv.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     pv.add_argument("--port", type=int, default=8000,

@@ -1,10 +1,11 @@
-"""Files every stage shares: where the stylesheets are, and atomic output (write to a
+"""Files every stage shares: where the stylesheets are, atomic output (write to a
 temporary file beside the target, then rename, so a failed build never leaves a truncated
-PDF or EPUB over a good one)."""
+PDF or EPUB over a good one) and checksums."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -35,3 +36,11 @@ def atomic_path(target: Path) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -29,6 +30,9 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from .errors import Diagnostic, warning
+
+if TYPE_CHECKING:
+    from .model import Book
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "bookforge"
@@ -229,3 +233,11 @@ class Localizer:
         """The language's name standing alone: "Bahasa Indonesia" / "Indonesian"."""
         return self.pgettext("language name", "{language}").format(
             language=self.language_name(code))
+
+
+def localizer(book: Book | None, lang: str) -> Localizer:
+    """The labels, dates and lists of `book`'s `lang` edition: the one way every stage
+    (render, EPUB, preview, publish) gets a `Localizer`, so that a book's own catalogs
+    (`locale/` in the book) apply everywhere alike. `None`: the package's catalogs only,
+    for output that belongs to no book."""
+    return Localizer(lang, book.root if book is not None else None)

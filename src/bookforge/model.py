@@ -205,11 +205,3 @@ class Book:
 
     def chapters(self) -> tuple[Chapter, ...]:
         return tuple(c for p in self.parts for c in p.chapters)
-
-
-@dataclass(frozen=True)
-class Edition:
-    """One language edition of the book: what the renderers build."""
-
-    lang: str
-    book: Book

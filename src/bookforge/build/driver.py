@@ -2,26 +2,27 @@
 
     config -> load -> parse/transform (per edition) -> render -> pdf | epub
 
-`check` stops before rendering; `build` renders and writes each requested output.
+`build` renders and writes each requested output; `bookforge check` (the check stage)
+stops before rendering.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..check.terms import terminology_report
-from ..check.versions import check_versions
 from ..errors import Diagnostic, error
-from ..i18n import Localizer, check_catalogs
+from ..i18n import localizer
 from ..model import Book
 from ..pdf.layout import write_pdf
 from ..render import common_values, render_epub, render_print
 from ..source.load import load_book
 from ..transform import EditionContent, transform_edition
+from .manifest import OutputFile, chapter_pages, output_file, write_manifest
 
 FORMATS = ("pdf", "epub")
 PAGE_MAP_SOURCES = {"pdf": "page breaks of the PDF laid out in this run",
@@ -57,6 +58,8 @@ class Artifact:
     size: int
     seconds: float
     pages: int | None = None
+    chapters: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # PDF: doc id ->
+    # first and last page
 
 
 @dataclass(frozen=True)
@@ -81,20 +84,6 @@ def _noop(_: str, at: float | None = None, /) -> None:
     pass
 
 
-def check(book_dir: Path, progress: Progress = _noop) -> list[Diagnostic]:
-    """Validate everything a build would use, without rendering. Raises on fatal errors."""
-    progress("load")
-    book, diags = load_book(book_dir)
-    contents = {}
-    for lang in book.config.languages:
-        progress(f"transform [{lang}]")
-        contents[lang] = transform_edition(book, lang)
-        diags += contents[lang].diagnostics
-    diags += terminology_report(book, contents)
-    diags += check_catalogs(book.config.languages, book.root) + check_versions(book)
-    return sorted(set(diags))
-
-
 def editions_for(book: Book, options: BuildOptions) -> tuple[str, ...]:
     return options.editions or book.config.languages
 
@@ -113,11 +102,16 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
         from .workers import build_in_workers
 
         artifacts, edition_diags = build_in_workers(book_dir, langs, options, progress)
-        return BuildResult(artifacts, tuple(sorted(set(diags + edition_diags))))
-    artifacts: list[Artifact] = []
-    for lang in langs:
-        artifacts += build_edition(book, lang, options, progress, diags)
-    return BuildResult(tuple(artifacts), tuple(sorted(set(diags))))
+        diags += edition_diags
+    else:
+        artifacts = tuple(a for lang in langs
+                          for a in build_edition(book, lang, options, progress, diags))
+    write_manifest(options.out_dir, book.config.slug, map(manifest_entry, artifacts))
+    return BuildResult(artifacts, tuple(sorted(set(diags))))
+
+
+def manifest_entry(a: Artifact) -> OutputFile:
+    return output_file(a.lang, a.format, a.path, a.pages, a.chapters)
 
 
 def worker_count(editions: int, jobs: int | None) -> int:
@@ -157,8 +151,10 @@ def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
                        variant=options.pdf_variant, print_ready=options.print_ready,
                        relayout=lambda pages: render_print(content, anchor_pages=pages))
     diags += result.diagnostics
-    return Artifact(target, lang, "pdf", target.stat().st_size,
-                    time.perf_counter() - start, result.pages), PrintLayout(html, result.document)
+    chapters = chapter_pages(content, (p.anchors for p in result.document.pages)) \
+        if result.document is not None else {}
+    return Artifact(target, lang, "pdf", target.stat().st_size, time.perf_counter() - start,
+                    result.pages, chapters), PrintLayout(html, result.document)
 
 
 def _epub(content: EditionContent, options: BuildOptions, progress: Progress,
@@ -173,7 +169,7 @@ def _epub(content: EditionContent, options: BuildOptions, progress: Progress,
     images = list(dict.fromkeys(i for d in content.documents for i in d.images))
     progress(f"package epub [{lang}]")
     target = output_path(book, lang, "epub", options.out_dir)
-    values = common_values(content, Localizer(lang, book.root))
+    values = common_values(content, localizer(book, lang))
     ids = [p.doc_id for p in pages]
     pmap = (edition_page_map(content, ids, laid_out.document, laid_out.first_html)
             if laid_out else edition_page_map(content, ids))

@@ -24,6 +24,7 @@ from ..errors import Diagnostic, warning
 from ..model import Book, Glossary
 from ..transform.glossary import lookup_key, prose_inlines
 from ..transform.model import Document, EditionContent
+from ..transform.structure import inline_text
 
 MAX_SUGGESTION_WORDS = 5
 SMALL_WORDS = frozenset(
@@ -96,16 +97,11 @@ def _italics(children: list[Token], line: int) -> Iterator[_Italic]:
         if child.type == "em_open" and start is None:
             start, first_line = n, line
         elif child.type == "em_close" and start is not None:
-            yield _Italic(first_line, children[start + 1: n], _plain(children[:start]),
-                          _plain(children[n + 1:]))
+            yield _Italic(first_line, children[start + 1: n], inline_text(children[:start]),
+                          inline_text(children[n + 1:]))
             start = None
         line += child.content.count("\n") if child.type == "text" else int(
             child.type in ("softbreak", "hardbreak"))
-
-
-def _plain(children: list[Token]) -> str:
-    return "".join(c.content if c.type in ("text", "code_inline") else
-                   " " if c.type in ("softbreak", "hardbreak") else "" for c in children)
 
 
 def looks_like_title(text: str, before: str, after: str) -> bool:

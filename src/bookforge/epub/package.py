@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +19,14 @@ from lxml import etree
 
 from ..errors import Diagnostic, RenderError, error
 from ..files import atomic_path, styles_dir
-from ..i18n import Localizer, sort_key
+from ..i18n import Localizer, localizer
 from ..model import Author, Book
 from ..render import EpubPage, render_template
+from ..transform.meta import EditionMeta
+from ..transform.resources import IMAGE_TYPES
 from . import pagelist as pagemap
 from .cover import CoverText, make_cover
 
-MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
-               ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
 OPF_NS = "http://www.idpf.org/2007/opf"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
@@ -76,14 +74,6 @@ class EpubResult:
     documents: int
     page_markers: int
     diagnostics: tuple[Diagnostic, ...]
-
-
-def book_identifier(book: Book, lang: str, fmt: str = "epub") -> str:
-    isbn = book.config.isbn_for(lang, fmt)
-    if isbn:
-        return "urn:isbn:" + isbn.replace("-", "").replace(" ", "")
-    seed = f"bookforge:{book.config.slug}:{lang}" + ("" if fmt == "epub" else f":{fmt}")
-    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
 
 
 def _check_xml(name: str, xhtml: str) -> None:
@@ -153,27 +143,6 @@ def _esc(text: str) -> str:
 
 # -- metadata -------------------------------------------------------------------------------
 
-def chapter_authors(book: Book, lang: str) -> list[Author]:
-    """Every chapter author once, in book order (the first entry with an ORCID wins)."""
-    seen: dict[str, Author] = {}
-    for chapter in (*book.front, *book.chapters()):
-        for a in chapter.version(lang).authors:
-            if a.name not in seen or (a.orcid and not seen[a.name].orcid):
-                seen[a.name] = a
-    editors = {e.name for e in book.config.editors}
-    return [a for a in seen.values() if a.name not in editors]
-
-
-def keywords(book: Book, lang: str) -> list[str]:
-    words = {k.strip() for c in book.chapters() for k in c.version(lang).keywords
-             if c.version(lang).lang == lang and k.strip()}
-    return sorted(words, key=lambda w: sort_key(w, lang))
-
-
-def orcid_url(orcid: str) -> str:
-    return orcid if orcid.startswith("http") else "https://orcid.org/" + orcid.strip()
-
-
 @dataclass(frozen=True)
 class Content:
     """What the documents contain, for the accessibility metadata."""
@@ -230,44 +199,41 @@ def _refine(eb: epub.EpubBook, ident: str, prop: str, value: str, **attrs: str) 
     _meta(eb, prop, value, refines="#" + ident, **attrs)
 
 
-def describe(eb: epub.EpubBook, book: Book, lang: str, values: dict, loc: Localizer) -> None:
+def describe(eb: epub.EpubBook, meta: EditionMeta, loc: Localizer) -> None:
     """The package metadata: titles, people, identifiers, rights, subjects, series."""
-    cfg = book.config
-    eb.set_identifier(book_identifier(book, lang))
-    eb.title = str(values["title"])
+    eb.set_identifier(meta.identifiers["epub"])
+    eb.title = meta.title
     eb.add_metadata("DC", "title", eb.title, {"id": "title"})
     _refine(eb, "title", "title-type", "main")
     _refine(eb, "title", "display-seq", "1")
-    if values.get("subtitle"):
-        eb.add_metadata("DC", "title", str(values["subtitle"]), {"id": "subtitle"})
+    if meta.subtitle:
+        eb.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
         _refine(eb, "subtitle", "title-type", "subtitle")
         _refine(eb, "subtitle", "display-seq", "2")
-    eb.set_language(lang)
-    for i, editor in enumerate(cfg.editors, 1):
+    eb.set_language(meta.lang)
+    for i, editor in enumerate(meta.editors, 1):
         _person(eb, "creator", f"editor-{i}", editor, "edt")
-    for i, author in enumerate(chapter_authors(book, lang), 1):
+    for i, author in enumerate(meta.contributors, 1):
         _person(eb, "contributor", f"author-{i}", author, "aut")
-    eb.add_metadata("DC", "publisher", cfg.publisher)
-    eb.add_metadata("DC", "date", cfg.date.isoformat())
-    rights = (loc.gettext("This work is licensed under") + " " + cfg.licence.name
-              + " (" + cfg.licence.url + ")")
+    eb.add_metadata("DC", "publisher", meta.publisher)
+    eb.add_metadata("DC", "date", meta.date.isoformat())
+    rights = (loc.gettext("This work is licensed under") + " " + meta.licence.name
+              + " (" + meta.licence.url + ")")
     eb.add_metadata("DC", "rights", rights)
-    for word in keywords(book, lang):
+    for word in meta.keywords:
         eb.add_metadata("DC", "subject", word)
-    series = getattr(cfg, "series", None)
-    if series:
-        name = series.title.get(lang) or next(iter(series.title.values()))
-        _meta(eb, "belongs-to-collection", name, id="series")
+    if meta.series:
+        _meta(eb, "belongs-to-collection", meta.series, id="series")
         _refine(eb, "series", "collection-type", "series")
-        if series.number is not None:
-            _refine(eb, "series", "group-position", str(series.number))
+        if meta.series_number is not None:
+            _refine(eb, "series", "group-position", str(meta.series_number))
 
 
 def _person(eb: epub.EpubBook, element: str, ident: str, person: Author, role: str) -> None:
     eb.add_metadata("DC", element, person.name, {"id": ident})
     _refine(eb, ident, "role", role, scheme="marc:relators")
     if person.orcid:
-        _refine(eb, ident, "dcterms:identifier", orcid_url(person.orcid))
+        _refine(eb, ident, "dcterms:identifier", person.orcid_url)
 
 
 def modified_time() -> dt.datetime:
@@ -303,11 +269,11 @@ def _cover(book: Book, lang: str, values: dict, loc: Localizer) -> tuple[bytes, 
 
 # -- writing --------------------------------------------------------------------------------
 
-def print_source(book: Book, lang: str, values: dict) -> str:
-    isbn = book.config.isbn_for(lang, "pdf")
-    if isbn:
-        return "urn:isbn:" + re.sub(r"[\s-]", "", isbn)
-    return str(values["title"]) + " (PDF, " + lang + ")"
+def print_source(meta: EditionMeta) -> str:
+    """What the page-break markers come from: the PDF's ISBN, else its title."""
+    if meta.isbns.get("pdf"):
+        return meta.identifiers["pdf"]
+    return meta.title + " (PDF, " + meta.lang + ")"
 
 
 def with_page_markers(pages: Sequence[EpubPage], nav: str,
@@ -329,16 +295,17 @@ def with_page_markers(pages: Sequence[EpubPage], nav: str,
 
 def write_epub(book: Book, lang: str, pages: list[EpubPage], images: list[str],
                target: Path, values: dict, pmap: pagemap.PageMap | None = None) -> EpubResult:
-    loc = Localizer(lang, book.root)
+    loc = localizer(book, lang)
+    meta: EditionMeta = values["meta"]  # from `render.common_values`
     eb = epub.EpubBook()
-    describe(eb, book, lang, values, loc)
+    describe(eb, meta, loc)
     for p in pages:
         _check_xml(p.file_name, p.xhtml)
     documents, markers = with_page_markers(pages, _nav(pages, lang, loc, values), pmap)
     if markers:
         documents[NAV_FILE] = _add_page_list(documents[NAV_FILE], markers, loc)
     for prop, value in accessibility(_content(pages, images, len(markers)), loc,
-                                     print_source(book, lang, values)):
+                                     print_source(meta)):
         _meta(eb, prop, value)
     cover_png, cover_xhtml, diags = _cover(book, lang, values, loc)
     _meta_cover = {"name": "cover", "content": "cover-image"}
@@ -349,7 +316,7 @@ def write_epub(book: Book, lang: str, pages: list[EpubPage], images: list[str],
     eb.add_item(ResourceItem("css", "css/epub.css", "text/css", css))
     for n, rel in enumerate(images, 1):
         path = book.root / rel
-        eb.add_item(ResourceItem(f"img-{n}", f"images/{rel}", MEDIA_TYPES[path.suffix.lower()],
+        eb.add_item(ResourceItem(f"img-{n}", f"images/{rel}", IMAGE_TYPES[path.suffix.lower()],
                                  path.read_bytes()))
     cover = XhtmlItem("cover", COVER_FILE, cover_xhtml.encode("utf-8"))
     eb.add_item(cover)

@@ -1,13 +1,13 @@
 """Preview stage, incremental build: the book folder -> `Snapshot` (a loaded `Book`, its
 transformed documents per edition, and the diagnostics to show).
 
-The whole book is loaded on every refresh (front matter only: cheap), but a document is
-re-parsed and re-transformed only when its source, position or the glossary changed;
-cross-references are then resolved against the labels of the whole book, so numbers
-match the full build. Glossary terms are marked per document, as the full build does for
-glosses "first-per-chapter"; with "first-per-volume" a gloss depends on every earlier
-chapter, so a change re-transforms the whole edition. A source error never raises: it is
-kept in the snapshot and the previous good book stays on show.
+The whole book is loaded on every refresh (front matter only: cheap); each edition is then
+made by the build's own `transform_edition`, with a `TransformCache` kept between
+refreshes: a document is re-parsed and re-transformed only when what it reads changed,
+glosses "first-per-volume" are marked again when any document changed, and
+cross-references are resolved afresh against the labels of the whole book, so what the
+preview shows is what the build prints. A source error never raises: it is kept in the
+snapshot and the previous good book stays on show.
 """
 
 from __future__ import annotations
@@ -18,31 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import BookforgeError, Diagnostic, SourceError, error
-from ..model import Book, Chapter, Glossary, Part, Source
+from ..model import Book, Chapter, Source
 from ..source.load import load_book, read_source
-from ..transform import Document, EditionContent, Label, documents, merge_labels, transform_document
-from ..transform.glossary import apply_glossary
-from ..transform.xref import resolve_xrefs
-
-
-@dataclass(frozen=True)
-class DocKey:
-    """What a transformed document depends on besides the rest of the book's labels."""
-
-    doc_id: str
-    source: Source  # the version this edition prints
-    part_slug: str
-    number: int | None
-    glossary: Glossary
-    gloss: str  # book.toml [glossary] gloss style
-
-
-@dataclass
-class CachedDoc:
-    key: DocKey
-    document: Document
-    labels: list[Label]
-    diagnostics: list[Diagnostic]
+from ..transform import EditionContent, TransformCache, transform_edition
 
 
 @dataclass(frozen=True)
@@ -64,8 +42,7 @@ class PreviewEngine:
     def __init__(self, book_dir: Path) -> None:
         self.book_dir = book_dir.resolve()
         self.lock = threading.RLock()  # held while refreshing and while rendering
-        self._cache: dict[tuple[str, str], CachedDoc] = {}
-        self._volume_diags: dict[str, list[Diagnostic]] = {}  # glosses "first-per-volume"
+        self._cache = TransformCache()
         self._load_failed = False
         self._load_warnings: list[Diagnostic] = []
         self._snapshot = Snapshot(version=0, book=None)
@@ -124,50 +101,10 @@ class PreviewEngine:
                 return reloaded
         return load_book(self.book_dir)
 
-    def _stale(self, lang: str, chapter: Chapter, key: DocKey) -> bool:
-        cached = self._cache.get((lang, chapter.doc_id))
-        return cached is None or cached.key != key
-
-    def _drop(self, lang: str) -> None:
-        for k in [k for k in self._cache if k[0] == lang]:
-            del self._cache[k]
-
-    def _edition(self, book: Book, lang: str) -> tuple[EditionContent, list[str]]:
-        """Like `transform_edition`, reusing every cached document whose inputs are equal."""
-        docs: list[Document] = []
-        labels: dict[str, Label] = {}
-        diags: list[Diagnostic] = []
-        fresh: list[str] = []
-        per_volume = book.config.gloss == "first-per-volume"
-        keys = [(c, p, DocKey(c.doc_id, c.version(lang), p.slug if p else "", n, book.glossary,
-                              book.config.gloss)) for c, p, n in documents(book)]
-        if per_volume and any(self._stale(lang, c, k) for c, _, k in keys):
-            self._drop(lang)
-        entries: list[CachedDoc] = []
-        for chapter, part, key in keys:
-            cached = self._cache.get((lang, chapter.doc_id))
-            if cached is None or cached.key != key:
-                cached = _transform_one(book, lang, chapter, part, key, not per_volume)
-                self._cache[(lang, chapter.doc_id)] = cached
-                fresh.append(chapter.doc_id)
-            entries.append(cached)
-        if per_volume and fresh:
-            self._volume_diags[lang] = []
-            apply_glossary([e.document for e in entries], book.glossary, book.config.gloss,
-                           self._volume_diags[lang])
-        diags += self._volume_diags.get(lang, []) if per_volume else []
-        for cached, (chapter, part, _) in zip(entries, keys, strict=True):
-            cached.document.chapter, cached.document.part = chapter, part  # this book's objects
-            docs.append(cached.document)
-            diags += cached.diagnostics
-            merge_labels(cached.labels, labels, diags)
-        for doc in docs:
-            resolve_xrefs(doc, labels, diags)
-        live = {(lang, c.doc_id) for c, _, _ in documents(book)}
-        for stale in [k for k in self._cache if k[0] == lang and k not in live]:
-            del self._cache[stale]
-        return EditionContent(lang=lang, book=book, documents=tuple(docs), labels=labels,
-                              diagnostics=tuple(sorted(set(diags)))), fresh
+    def _edition(self, book: Book, lang: str) -> tuple[EditionContent, tuple[str, ...]]:
+        """The edition as the build makes it, and the documents this refresh re-transformed."""
+        content = transform_edition(book, lang, self._cache)
+        return content, self._cache.rebuilt[lang]
 
 
 def reload_sources(book: Book, changed: Collection[Path],
@@ -200,13 +137,3 @@ def reload_sources(book: Book, changed: Collection[Path],
     parts = tuple(replace(p, chapters=tuple(swap(c) for c in p.chapters)) for p in book.parts)
     return replace(book, front=tuple(swap(c) for c in book.front), parts=parts), \
         sorted(kept + diags)
-
-
-def _transform_one(book: Book, lang: str, chapter: Chapter, part: Part | None,
-                   key: DocKey, glossary: bool) -> CachedDoc:
-    """Parse and transform one document as `transform_edition` does, but for xrefs."""
-    diags: list[Diagnostic] = []
-    doc, labels = transform_document(book, lang, chapter, part, key.number, diags)
-    if glossary:
-        apply_glossary([doc], book.glossary, book.config.gloss, diags)
-    return CachedDoc(key, doc, labels, diags)

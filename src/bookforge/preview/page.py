@@ -6,13 +6,16 @@ diagnostics overlay."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from markupsafe import Markup
 
 from ..errors import Diagnostic
-from ..i18n import Localizer, roman
+from ..i18n import Localizer, localizer, roman
+from ..model import Book, Chapter
 from ..render import DocView, TermView, common_values, doc_view, glossary_view, render_template
 from ..render.markdown import RenderContext
 from ..transform import Document, EditionContent, Label
@@ -56,23 +59,70 @@ def page_url(lang: str, doc_id: str, side_by_side: bool = False) -> str:
     return "/?" + urlencode(query)
 
 
+@dataclass(frozen=True)
+class ChapterMatch:
+    """The document a `--chapter` value names, and the edition a file path picks."""
+
+    doc_id: str
+    lang: str | None = None
+
+
+NUMBER_RE = re.compile(r"^\d{2}-")
+
+
+def _file_lang(chapter: Chapter, wanted: str) -> str | None:
+    """The language of the version `wanted` names as a path (book-relative, relative to the
+    working folder or absolute), or None when it is no path to one of its files."""
+    as_path = Path(wanted).resolve()
+    for v in chapter.versions.values():
+        if wanted == v.rel_path or as_path == v.path.resolve() \
+                or wanted.endswith("/" + v.rel_path):
+            return v.lang
+    return None
+
+
+def find_chapters(book: Book, chapter: str) -> list[ChapterMatch]:
+    """Every document `chapter` names: its doc id, `NN-slug`, the slug without the number,
+    or a path to one of its files. More than one only for an ambiguous bare slug."""
+    wanted = chapter.strip().rstrip("/")
+    found: list[ChapterMatch] = []
+    for c in (*book.front, *book.chapters()):
+        lang = _file_lang(c, wanted)
+        if lang is not None or wanted in (c.doc_id, c.slug, NUMBER_RE.sub("", c.slug)):
+            found.append(ChapterMatch(c.doc_id, lang))
+    exact = [m for m in found if m.lang is not None or m.doc_id == wanted]
+    return exact or found
+
+
+def chapter_listing(book: Book) -> str:
+    """The documents a `--chapter` value can name, one a line: doc id and file."""
+    langs = book.config.languages
+    return "\n".join(
+        f"  {c.doc_id}  ({', '.join(c.versions[x].rel_path for x in langs if x in c.versions)})"
+        for c in (*book.front, *book.chapters()))
+
+
+def chapter_problem(book: Book, chapter: str) -> str | None:
+    """Why `--chapter chapter` names no single document (None when it does)."""
+    found = find_chapters(book, chapter)
+    if len(found) == 1:
+        return None
+    what = "names more than one chapter" if found else "is no chapter of the book"
+    return f"--chapter '{chapter}' {what}; use one of:\n{chapter_listing(book)}"
+
+
 def default_request(snapshot: Snapshot, lang: str | None, chapter: str | None) -> PageRequest:
-    """The document named by --chapter (a doc id, slug or path), else the first chapter."""
+    """The document named by --chapter (see `find_chapters`), else the first chapter."""
     book = snapshot.book
     if book is None:
         return PageRequest(lang or "", chapter or "")
     lang = lang if lang in book.config.languages else book.config.languages[0]
+    found = find_chapters(book, chapter) if chapter else []
+    if found:
+        picked = found[0].lang
+        return PageRequest(picked if picked in book.config.languages else lang,
+                           found[0].doc_id)
     docs = [*book.front, *book.chapters()]
-    wanted = (chapter or "").strip().rstrip("/")
-    for c in docs:
-        paths = {v.rel_path for v in c.versions.values()}
-        names = {str(v.path) for v in c.versions.values()}
-        if wanted and (wanted in (c.doc_id, c.slug) or wanted in paths or wanted in names
-                       or any(p.endswith(wanted) for p in paths)):
-            for v in c.versions.values():  # a file path also picks its edition
-                if wanted in (v.rel_path, str(v.path)) or v.rel_path.endswith(wanted):
-                    lang = v.lang if v.lang in book.config.languages else lang
-            return PageRequest(lang, c.doc_id)
     first = book.chapters()[0] if book.chapters() else (docs[0] if docs else None)
     return PageRequest(lang, first.doc_id if first else "")
 
@@ -83,7 +133,7 @@ def _context(content: EditionContent, lang: str) -> RenderContext:
             return f"#{label.id}"
         return f"{page_url(lang, label.doc_id)}#{label.id}"
 
-    return RenderContext(target="epub", loc=Localizer(lang), labels=content.labels,
+    return RenderContext(target="epub", loc=localizer(content.book, lang), labels=content.labels,
                          href_for=href_for, resource_url=lambda p: "/book/" + quote(p),
                          allow_html=content.book.config.allow_html)
 
@@ -113,12 +163,13 @@ def _column(snapshot: Snapshot, lang: str, doc_id: str, view_lang: str) -> Colum
     doc = _find(content, doc_id) if content else None
     if content is None or doc is None:
         return None
-    loc = Localizer(lang)
+    loc = localizer(content.book, lang)
     view = doc_view(doc, _context(content, lang), lang)
     template = "epub/chapter.xhtml" if doc.kind == "chapter" else "epub/front.xhtml"
     xhtml = render_template(template, loc, page_title=view.title, page_lang=view.lang,
                             **common_values(content, loc), ch=view, doc=view, part=None)
-    return Column(lang, Localizer(view_lang).language_name(lang), view, Markup(_body(xhtml)))
+    name = localizer(content.book, view_lang).language_name(lang)
+    return Column(lang, name, view, Markup(_body(xhtml)))
 
 
 def _body(xhtml: str) -> str:
@@ -149,7 +200,7 @@ def render_page(snapshot: Snapshot, request: PageRequest, pdf_href: str | None,
     book = snapshot.book
     lang = request.lang if book and request.lang in book.config.languages else (
         book.config.languages[0] if book else "en")
-    loc = Localizer(lang)
+    loc = localizer(book, lang)
     content = snapshot.editions.get(lang)
     status = 200
     columns: list[Column] = []

@@ -24,15 +24,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote
 
 from ..files import styles_dir
-from ..transform.resources import IMAGE_SUFFIXES
+from ..transform.resources import IMAGE_SUFFIXES, IMAGE_TYPES
 from .engine import PreviewEngine
 from .page import PageRequest, default_request, render_page
 from .watch import start_watcher
 
 ASSET_DIR = Path(__file__).resolve().parent.parent / "templates" / "preview"
-CONTENT_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
-                 ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
-                 ".css": "text/css", ".js": "text/javascript", ".pdf": "application/pdf"}
+CONTENT_TYPES = {**IMAGE_TYPES, ".css": "text/css", ".js": "text/javascript",
+                 ".pdf": "application/pdf"}
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
        "frame-ancestors 'none'; form-action 'none'")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..build.driver import FORMATS, BuildOptions, Progress, build, output_path
+from ..build.manifest import ManifestError, read_manifest
 from ..errors import Diagnostic, error, warning
 from ..files import styles_dir
 from ..model import Book
@@ -60,12 +61,18 @@ def _newest_source(book: Book) -> float:
 
 
 def stale_editions(book: Book, build_dir: Path) -> tuple[str, ...]:
-    """Editions with a missing output, or one older than any source file."""
+    """Editions with a missing output, one older than any source file, or one the build
+    manifest does not describe."""
     newest = _newest_source(book)
     stale = []
     for lang in book.config.languages:
         paths = [output_path(book, lang, fmt, build_dir) for fmt in FORMATS]
         if not all(p.is_file() and p.stat().st_mtime >= newest for p in paths):
+            stale.append(lang)
+            continue
+        try:
+            read_manifest(build_dir, book.config.slug, [(lang, fmt) for fmt in FORMATS])
+        except ManifestError:
             stale.append(lang)
     return tuple(stale)
 
@@ -95,7 +102,11 @@ def publish(book_dir: Path, options: PublishOptions, progress: Progress = _noop
     progress("collect")
     files = {(lang, fmt): output_path(book, lang, fmt, options.build_dir)
              for lang in book.config.languages for fmt in FORMATS}
-    volume = collect(book, files)
+    try:
+        volume = collect(book, files)
+    except ManifestError as exc:
+        return PublishResult(options.site_dir, (), rebuilt,
+                             tuple(sorted(set(diags + list(exc.diagnostics)))))
     if not options.base_url:
         diags.append(warning(urls.OPDS2, 0, "publish-base-url",
                              "without --base-url the OPDS 2.0 feed's self link is relative; "

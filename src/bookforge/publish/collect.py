@@ -1,30 +1,28 @@
 """Stage 7a, publish/collect: a loaded `Book` and its built PDF/EPUB files -> `Volume`.
 
 `Volume` is the plain metadata every publish writer (site, OPDS, catalogue records) reads:
-the editions, each file with its size, pages, format version and SHA-256, the chapters with
-their page ranges in each edition's PDF (read from the PDF outline with pypdf).
+the editions (their `EditionMeta`), each file with its size, pages, format version and
+SHA-256 and the chapters with their page ranges in each edition's PDF, as the build's
+manifest records them (nothing is read back from the PDF).
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import re
-import uuid
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import pypdf
 from lxml import etree
 
-from ..i18n import Localizer
+from ..build.manifest import Manifest, OutputFile, read_manifest
+from ..i18n import Localizer, localizer
 from ..model import Author, Book, BookConfig, Chapter
+from ..transform.meta import EditionMeta, edition_meta
+from ..transform.resources import IMAGE_TYPES
 
 MEDIA_TYPES = {"pdf": "application/pdf", "epub": "application/epub+zip"}
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-               ".svg": "image/svg+xml", ".webp": "image/webp", ".gif": "image/gif"}
 # ISO 639-2/B codes used by MARC 21 and ONIX, for the BCP 47 primary subtags we expect.
 ISO639_2 = {"id": "ind", "en": "eng", "ms": "may", "vi": "vie", "th": "tha", "tl": "tgl",
             "fil": "fil", "km": "khm", "lo": "lao", "my": "bur", "zh": "chi", "ar": "ara",
@@ -149,13 +147,29 @@ class ChapterInfo:
 
 @dataclass(frozen=True)
 class EditionInfo:
-    lang: str
-    title: str
-    subtitle: str
-    abstract: str
-    keywords: tuple[str, ...]
+    meta: EditionMeta
     files: tuple[FileInfo, ...]
     cover: Cover | None = None
+
+    @property
+    def lang(self) -> str:
+        return self.meta.lang
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    @property
+    def subtitle(self) -> str:
+        return self.meta.subtitle
+
+    @property
+    def abstract(self) -> str:
+        return self.meta.abstract
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return self.meta.keywords
 
     def file(self, fmt: str) -> FileInfo | None:
         return next((f for f in self.files if f.format == fmt), None)
@@ -176,79 +190,20 @@ class Volume:
     config: BookConfig
     editions: tuple[EditionInfo, ...]
     chapters: tuple[ChapterInfo, ...]
+    book: Book
+
+    def localizer(self, lang: str) -> Localizer:
+        """The labels of the `lang` edition, with the book's own catalogs."""
+        return localizer(self.book, lang)
 
     def edition(self, lang: str) -> EditionInfo:
         return next(e for e in self.editions if e.lang == lang)
-
-    @property
-    def authors(self) -> tuple[Author, ...]:
-        """Every chapter author once, in the order of the chapters."""
-        return tuple(dict.fromkeys(a for c in self.chapters for a in c.authors))
-
-    @property
-    def contributors(self) -> tuple[Author, ...]:
-        """The chapter authors who are not also editors of the volume."""
-        editors = {e.name for e in self.config.editors}
-        return tuple(a for a in self.authors if a.name not in editors)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _outline(reader: pypdf.PdfReader) -> list[tuple[int, str, int]]:
-    """The PDF outline flattened to (depth, title, 1-based page)."""
-    out: list[tuple[int, str, int]] = []
-
-    def walk(items: list, depth: int) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item, depth + 1)
-                continue
-            page = reader.get_destination_page_number(item)
-            if page is not None and page >= 0:
-                out.append((depth, str(item.title).strip(), page + 1))
-
-    walk(reader.outline, 0)
-    return out
-
-
-def chapter_pages(reader: pypdf.PdfReader, titles: list[str]) -> dict[str, tuple[int, int]]:
-    """First and last page of each chapter title in the PDF, from its outline: a chapter
-    ends on the page before the next outline entry at its depth or above."""
-    entries = _outline(reader)
-    total = len(reader.pages)
-    found: dict[str, tuple[int, int]] = {}
-    for i, (depth, title, first) in enumerate(entries):
-        if title not in titles or title in found:
-            continue
-        following = [p for d, _, p in entries[i + 1:] if d <= depth]
-        last = max(first, (following[0] - 1) if following else total)
-        found[title] = (first, last)
-    return found
-
-
-def _pdf_facts(reader: pypdf.PdfReader) -> tuple[str, int]:
-    header = reader.pdf_header  # "%PDF-1.7"
-    return header.removeprefix("%PDF-"), len(reader.pages)
 
 
 def _opf(zf: zipfile.ZipFile) -> tuple[str, etree._Element]:
     container = etree.fromstring(zf.read("META-INF/container.xml"))
     opf_path = container.find(".//c:rootfile", OPF_NS).get("full-path")
     return opf_path, etree.fromstring(zf.read(opf_path))
-
-
-def _epub_facts(path: Path) -> tuple[str, str]:
-    with zipfile.ZipFile(path) as zf:
-        _, opf = _opf(zf)
-    ident_id = opf.get("unique-identifier")
-    ident = opf.find(f".//dc:identifier[@id='{ident_id}']", OPF_NS)
-    return opf.get("version", ""), (ident.text or "").strip() if ident is not None else ""
 
 
 def epub_cover(path: Path, lang: str) -> Cover | None:
@@ -264,50 +219,12 @@ def epub_cover(path: Path, lang: str) -> Cover | None:
     return None
 
 
-def file_info(book: Book, lang: str, fmt: str, path: Path,
-              reader: pypdf.PdfReader | None = None) -> FileInfo:
-    """`reader`: the PDF at `path` when the caller has it open already."""
-    isbn = book.config.isbn_for(lang, fmt)
-    if fmt == "pdf":
-        version, pages = _pdf_facts(reader or pypdf.PdfReader(path))
-        identifier = ("urn:isbn:" + re.sub(r"[\s-]", "", isbn)) if isbn else \
-            _pdf_uuid(book, lang)
-    else:
-        version, identifier = _epub_facts(path)
-        pages = None
-    return FileInfo(lang=lang, format=fmt, source=path, name=path.name,
-                    size=path.stat().st_size, sha256=sha256_of(path),
-                    media_type=MEDIA_TYPES[fmt], version=version, identifier=identifier,
-                    isbn=isbn, pages=pages)
-
-
-def _pdf_uuid(book: Book, lang: str) -> str:
-    seed = f"bookforge:{book.config.slug}:{lang}:pdf"
-    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
-
-
-def _plain(markdown: str) -> str:
-    """Markdown of one paragraph -> plain text (emphasis, links and notes dropped)."""
-    text = re.sub(r"\[\^[^\]]+\]", "", markdown)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)(\{[^}]*\})?", r"\1", text)
-    text = re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", text)
-    text = re.sub(r"[*_`]+", "", text)
-    return " ".join(text.split())
-
-
-def volume_abstract(book: Book, lang: str) -> str:
-    """book.toml's `abstract`, else the opening paragraph of the first front-matter text
-    written in `lang`, else the subtitle."""
-    cfg = book.config
-    if cfg.abstract.get(lang):
-        return " ".join(cfg.abstract[lang].split())
-    for chapter in book.front:
-        if lang in chapter.versions:
-            for para in re.split(r"\n\s*\n", chapter.versions[lang].body):
-                para = para.strip()
-                if para and not para.startswith(("#", "!", "|", "-", ">")):
-                    return _plain(para)
-    return cfg.subtitle.get(lang, "")
+def file_info(meta: EditionMeta, fmt: str, path: Path, built: OutputFile) -> FileInfo:
+    """The published file: facts from the build manifest, identifiers from `meta`."""
+    return FileInfo(lang=meta.lang, format=fmt, source=path, name=path.name, size=built.size,
+                    sha256=built.sha256, media_type=MEDIA_TYPES[fmt], version=built.version,
+                    identifier=meta.identifiers[fmt], isbn=meta.isbns.get(fmt),
+                    pages=built.pages)
 
 
 def _chapter_info(chapter: Chapter, number: int, part_title: Mapping[str, str],
@@ -320,41 +237,38 @@ def _chapter_info(chapter: Chapter, number: int, part_title: Mapping[str, str],
         abstract={lang: s.abstract for lang, s in chapter.versions.items() if s.abstract},
         keywords={lang: s.keywords for lang, s in chapter.versions.items()},
         part_title=part_title,
-        pages={lang: pages[lang][titles[lang]] for lang in languages
-               if titles[lang] in pages.get(lang, {})},
+        pages={lang: pages[lang][chapter.doc_id] for lang in languages
+               if chapter.doc_id in pages.get(lang, {})},
     )
 
 
 def collect(book: Book, files: Mapping[tuple[str, str], Path],
-            cover_files: Mapping[str, Path] | None = None) -> Volume:
-    """Gather the volume's metadata from the book and its built files, keyed (lang, format)."""
+            cover_files: Mapping[str, Path] | None = None,
+            manifest: Manifest | None = None) -> Volume:
+    """Gather the volume's metadata from the book, its built files (keyed (lang, format))
+    and the build's manifest (read from the files' folder when not given; a
+    `ManifestError` when it is missing or does not describe the files)."""
     cfg = book.config
     languages = tuple(lang for lang in cfg.languages if any(k[0] == lang for k in files))
-    chapter_titles = {lang: [c.version(lang).title for c in book.chapters()]
-                      for lang in languages}
-    readers = {lang: pypdf.PdfReader(files[(lang, "pdf")])  # one parse of each PDF's pages
-               for lang in languages if (lang, "pdf") in files}
-    pages = {lang: chapter_pages(reader, chapter_titles[lang])
-             for lang, reader in readers.items()}
+    if manifest is None:
+        folder = next(iter(files.values())).parent
+        manifest = read_manifest(folder, cfg.slug, files)
+    built = {key: manifest.files[key] for key in files}
+    pages = {lang: built[(lang, "pdf")].chapters for lang in languages
+             if (lang, "pdf") in built}
     editions = []
     for lang in languages:
-        infos = tuple(file_info(book, lang, fmt, files[(lang, fmt)], readers.get(lang))
+        meta = edition_meta(book, lang)
+        infos = tuple(file_info(meta, fmt, files[(lang, fmt)], built[(lang, fmt)])
                       for fmt in ("pdf", "epub") if (lang, fmt) in files)
-        keywords = tuple(dict.fromkeys(k for c in book.chapters()
-                                       for k in c.version(lang).keywords
-                                       if c.version(lang).lang == lang))
-        cover = _cover(lang, files, cover_files or {})
-        editions.append(EditionInfo(
-            lang=lang, title=cfg.title.get(lang) or next(iter(cfg.title.values())),
-            subtitle=cfg.subtitle.get(lang, ""), abstract=volume_abstract(book, lang),
-            keywords=keywords, files=infos, cover=cover))
+        editions.append(EditionInfo(meta, infos, _cover(lang, files, cover_files or {})))
     chapters = []
     number = 0
     for part in book.parts:
         for chapter in part.chapters:
             number += 1
             chapters.append(_chapter_info(chapter, number, part.title, languages, pages))
-    return Volume(config=cfg, editions=tuple(editions), chapters=tuple(chapters))
+    return Volume(config=cfg, editions=tuple(editions), chapters=tuple(chapters), book=book)
 
 
 def _cover(lang: str, files: Mapping[tuple[str, str], Path],

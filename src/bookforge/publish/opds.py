@@ -61,7 +61,7 @@ def _entry(feed: etree._Element, volume: Volume, e: EditionInfo, u: Urls) -> Non
     for editor in cfg.editors:
         author = _el(entry, "author")
         _el(author, "name", editor.name)
-    for a in volume.contributors:
+    for a in e.meta.contributors:
         contributor = _el(entry, "contributor")
         _el(contributor, "name", a.name)
     _el(entry, "language", e.lang, ns=DCTERMS)
@@ -116,7 +116,7 @@ def _publication(volume: Volume, e: EditionInfo, u: Urls) -> dict:
         "language": e.lang, "published": cfg.date.isoformat(), "modified": updated(volume),
         "publisher": {"name": cfg.publisher},
         "editor": [{"name": x.name} for x in cfg.editors],
-        "author": [{"name": a.name} for a in volume.authors],
+        "author": [{"name": a.name} for a in e.meta.authors],
         "subject": [{"name": k, "scheme": SUBJECT_SCHEME} for k in e.keywords],
         "description": e.abstract,
     }

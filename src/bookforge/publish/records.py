@@ -8,12 +8,11 @@ ISBN when book.toml has one, extent in pages and, in ONIX, codelist 196 accessib
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from lxml import etree
 
-from ..i18n import Localizer
 from ..model import Author
+from ..transform.meta import isbn_digits
 from . import urls
 from .collect import (
     ACCESSIBILITY,
@@ -36,10 +35,6 @@ ONIX_FORM_DETAIL = {"epub": "E101", "pdf": "E107"}
 
 def _xml(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
-
-
-def _digits(isbn: str) -> str:
-    return re.sub(r"[\s-]", "", isbn)
 
 
 # --- MARC 21 --------------------------------------------------------------------------
@@ -73,7 +68,7 @@ def _contents_note(chapters: tuple[ChapterInfo, ...], lang: str) -> str:
 
 def marc_record(volume: Volume, e: EditionInfo, u: Urls) -> etree._Element:
     cfg = volume.config
-    loc = Localizer(e.lang)
+    loc = volume.localizer(e.lang)
     record = etree.Element(f"{{{MARC_NS}}}record")
     etree.SubElement(record, f"{{{MARC_NS}}}leader").text = "00000nam a22000007i 4500"
     _control(record, "001", f"{cfg.slug}-{e.lang}")
@@ -83,7 +78,7 @@ def marc_record(volume: Volume, e: EditionInfo, u: Urls) -> etree._Element:
     _control(record, "008", _fixed_008(volume, e.lang))
     for f in e.files:
         if f.isbn:
-            _data(record, "020", "  ", ("a", _digits(f.isbn)), ("q", f"({f.format.upper()})"))
+            _data(record, "020", "  ", ("a", isbn_digits(f.isbn)), ("q", f"({f.format.upper()})"))
     for f in e.files:
         if not f.isbn:
             _data(record, "024", "8 ", ("a", f.identifier), ("q", f"({f.format.upper()})"))
@@ -122,7 +117,7 @@ def marc_record(volume: Volume, e: EditionInfo, u: Urls) -> etree._Element:
         _data(record, "653", " 0", ("a", keyword))
     for editor in cfg.editors:
         _data(record, "700", "0 ", *_marc_name(editor, "editor", "edt"))
-    for author in volume.contributors:
+    for author in e.meta.contributors:
         _data(record, "700", "0 ", *_marc_name(author, "author", "aut"))
     for f in e.files:
         _data(record, "856", "40", ("3", f.label), ("q", f.media_type),
@@ -161,7 +156,7 @@ def oai_dc(volume: Volume, e: EditionInfo, u: Urls) -> bytes:
     dc("title", e.title + (f": {e.subtitle}" if e.subtitle else ""))
     for editor in cfg.editors:
         dc("creator", editor.name)
-    for author in volume.contributors:
+    for author in e.meta.contributors:
         dc("contributor", author.name)
     for keyword in e.keywords:
         dc("subject", keyword)
@@ -211,7 +206,7 @@ def _descriptive(product: etree._Element, volume: Volume, e: EditionInfo, f: Fil
     _o(d, "ProductComposition", "00")
     _o(d, "ProductForm", "ED")
     _o(d, "ProductFormDetail", ONIX_FORM_DETAIL[f.format])
-    loc = Localizer(e.lang)
+    loc = volume.localizer(e.lang)
     for code in ("00", *ACCESSIBILITY[f.format].onix):
         feature = _o(d, "ProductFormFeature")
         _o(feature, "ProductFormFeatureType", "09")
@@ -235,7 +230,7 @@ def _descriptive(product: etree._Element, volume: Volume, e: EditionInfo, f: Fil
     for editor in volume.config.editors:
         n += 1
         _onix_contributor(d, n, editor, "B01")
-    for author in volume.contributors:
+    for author in e.meta.contributors:
         n += 1
         _onix_contributor(d, n, author, "A01")
     language = _o(d, "Language")
@@ -270,7 +265,7 @@ def onix_product(volume: Volume, e: EditionInfo, f: FileInfo, u: Urls) -> etree.
     ident = _o(product, "ProductIdentifier")
     if f.isbn:
         _o(ident, "ProductIDType", "15")
-        _o(ident, "IDValue", _digits(f.isbn))
+        _o(ident, "IDValue", isbn_digits(f.isbn))
     else:
         _o(ident, "ProductIDType", "01")
         _o(ident, "IDTypeName", "bookforge")

@@ -53,7 +53,7 @@ def json_script(data: object) -> Markup:
 
 
 def _switcher(volume: Volume, lang: str, target, page: str, u: Urls) -> list[dict]:  # type: ignore[no-untyped-def]
-    return [{"lang": e.lang, "name": Localizer(e.lang).language_name(e.lang),
+    return [{"lang": e.lang, "name": volume.localizer(e.lang).language_name(e.lang),
              "href": u.href(target(e.lang), page), "current": e.lang == lang}
             for e in volume.editions]
 
@@ -94,7 +94,8 @@ def work_examples(volume: Volume, u: Urls) -> list[dict]:
                     "contentSize": str(f.size), "accessMode": list(a11y.access_modes),
                     "accessibilityFeature": list(a11y.features),
                     "accessibilityHazard": list(a11y.hazards),
-                    "accessibilitySummary": accessibility_summary(f.format, Localizer(e.lang))}
+                    "accessibilitySummary": accessibility_summary(
+                        f.format, volume.localizer(e.lang))}
             if f.isbn:
                 item["isbn"] = f.isbn
             if f.pages:
@@ -109,8 +110,8 @@ def book_json_ld(volume: Volume, edition: EditionInfo, u: Urls) -> dict:
         "@context": "https://schema.org", "@type": "Book", "name": edition.title,
         "inLanguage": edition.lang, "datePublished": cfg.date.isoformat(),
         "url": u.absolute(urls.landing(edition.lang)),
-        "editor": [_person(p) for p in cfg.editors],
-        "author": [_person(a) for a in volume.authors],
+        "editor": [_person(p) for p in edition.meta.editors],
+        "author": [_person(a) for a in edition.meta.authors],
         "publisher": {"@type": "Organization", "name": cfg.publisher,
                       "address": {"@type": "PostalAddress", "addressLocality": cfg.place}},
         "license": cfg.licence.url, "abstract": edition.abstract,
@@ -133,7 +134,7 @@ def _person(a) -> dict:  # type: ignore[no-untyped-def]
 
 def _common(volume: Volume, lang: str, page: str, u: Urls, target) -> dict:  # type: ignore[no-untyped-def]
     cfg = volume.config
-    loc = Localizer(lang)
+    loc = volume.localizer(lang)
     edition = volume.edition(lang)
     return dict(
         lang=lang, book_title=edition.title, css=u.href(urls.CSS, page),
@@ -146,7 +147,7 @@ def _common(volume: Volume, lang: str, page: str, u: Urls, target) -> dict:  # t
 
 def landing_page(volume: Volume, lang: str, u: Urls) -> Page:
     cfg = volume.config
-    loc = Localizer(lang)
+    loc = volume.localizer(lang)
     page = urls.landing(lang)
     edition = volume.edition(lang)
     ordered = [edition, *(e for e in volume.editions if e.lang != lang)]
@@ -208,7 +209,7 @@ def highwire(volume: Volume, ch: ChapterInfo, lang: str, u: Urls) -> list[tuple[
 
 def chapter_page(volume: Volume, ch: ChapterInfo, lang: str, u: Urls) -> Page:
     cfg = volume.config
-    loc = Localizer(lang)
+    loc = volume.localizer(lang)
     page = urls.chapter(lang, ch.doc_id)
     edition = volume.edition(lang)
     pdf = edition.file("pdf")
@@ -238,8 +239,9 @@ def index_page(volume: Volume, u: Urls) -> Page:
     first = volume.editions[0].lang
     entries = [{"lang": e.lang, "title": e.title,
                 "href": u.href(urls.landing(e.lang), "index.html"),
-                "language": Localizer(e.lang).language_name(e.lang)} for e in volume.editions]
-    html = render_template("publish/index.html", Localizer(first), page_title=" / ".join(
+                "language": volume.localizer(e.lang).language_name(e.lang)}
+               for e in volume.editions]
+    html = render_template("publish/index.html", volume.localizer(first), page_title=" / ".join(
         e.title for e in volume.editions), entries=entries, css=u.href(urls.CSS, "index.html"),
         lang=first, opds=u.href(urls.OPDS, "index.html"))
     return Page("index.html", html)

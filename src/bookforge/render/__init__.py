@@ -12,7 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
-from ..i18n import Localizer, roman, sort_key
+from ..i18n import Localizer, localizer, roman, sort_key
 from ..model import Author, Book
 from ..text import word_count
 from ..transform.model import Document, EditionContent, Label
@@ -134,19 +134,16 @@ def glossary_view(book: Book, lang: str) -> list[TermView]:
 
 
 def common_values(content: EditionContent, loc: Localizer) -> dict[str, object]:
-    book = content.book
-    cfg = book.config
-    lang = content.lang
-    keywords = sorted({k for d in content.chapters() for k in d.source.keywords
-                       if d.source.lang == lang}, key=lambda k: sort_key(k, lang))
+    """The values every page of the edition reads; `meta` is the `EditionMeta`."""
+    cfg = content.book.config
+    lang, meta = content.lang, content.meta
     return dict(
-        lang=lang, book=cfg, version=__version__,
-        title=cfg.title.get(lang) or cfg.title.get("en") or next(iter(cfg.title.values())),
-        subtitle=cfg.subtitle.get(lang, ""),
-        editor_names=loc.join([e.name for e in cfg.editors]),
-        date_iso=cfg.date.isoformat(), date_long=loc.date(cfg.date, "full"),
-        year=cfg.date.year, colophon=cfg.colophon.get(lang, ""),
-        edition_name=loc.language_title(lang), keywords=", ".join(keywords),
+        lang=lang, book=cfg, version=__version__, meta=meta,
+        title=meta.title, subtitle=meta.subtitle,
+        editor_names=loc.join([e.name for e in meta.editors]),
+        date_iso=meta.date.isoformat(), date_long=loc.date(meta.date, "full"),
+        year=meta.date.year, colophon=cfg.colophon.get(lang, ""),
+        edition_name=loc.language_title(lang), keywords=", ".join(meta.keywords),
         statistics=edition_statistics(content, loc),
     )
 
@@ -177,7 +174,7 @@ def render_print(content: EditionContent, resource_url=None,  # type: ignore[no-
                  anchor_pages: Mapping[str, int] | None = None) -> str:
     """The whole edition as one HTML document for WeasyPrint. `anchor_pages` (anchor id ->
     page index, from a first layout) lets the index merge page ranges."""
-    loc = Localizer(content.lang, content.book.root)
+    loc = localizer(content.book, content.lang)
     ctx = RenderContext(
         target="print", loc=loc, labels=content.labels,
         href_for=lambda label, doc: f"#{label.id}",
@@ -191,16 +188,16 @@ def render_print(content: EditionContent, resource_url=None,  # type: ignore[no-
         glossary=glossary_groups(content, epub=False),
         index=index_groups(content, anchor_pages),
         contributors=contributors(content, epub=False),
-        isbn=content.book.config.isbn_for(content.lang, "pdf"),
+        isbn=content.meta.isbns.get("pdf"),
         cip=print_cip(content, loc, parts, values),
         **values)
 
 
 def print_cip(content: EditionContent, loc: Localizer, parts: Sequence[PartView],
               values: Mapping[str, object]) -> CipView:
-    return cip_view(content.book.config, str(values["title"]), str(values["subtitle"]),
-                    [p.title for p in parts], content.book.config.isbn_for(content.lang, "pdf"),
-                    loc)
+    meta = content.meta
+    return cip_view(content.book.config, meta.title, meta.subtitle, [p.title for p in parts],
+                    meta.isbns.get("pdf"), loc)
 
 
 @dataclass(frozen=True)
@@ -223,7 +220,7 @@ def epub_file_name(doc_id: str) -> str:
 def render_epub(content: EditionContent, resource_url=None) -> list[EpubPage]:  # type: ignore[no-untyped-def]
     """One XHTML document per front-matter text, part opener and chapter, plus the
     title, copyright and glossary pages."""
-    loc = Localizer(content.lang, content.book.root)
+    loc = localizer(content.book, content.lang)
     lang = content.lang
 
     def href_for(label: Label, doc: Document) -> str:
@@ -248,7 +245,7 @@ def render_epub(content: EditionContent, resource_url=None) -> list[EpubPage]:  
 
     page("title", "title-page", str(values["title"]), lang, "title.xhtml")
     page("copyright", "copyright", loc.gettext("Copyright"), lang, "copyright.xhtml",
-         isbn=content.book.config.isbn_for(lang, "epub"))
+         isbn=content.meta.isbns.get("epub"))
     for d in front:
         page("front", d.id, d.title, d.lang, "front.xhtml", d.sections, doc=d)
     for p in parts:

@@ -4,11 +4,11 @@ English), built from `book.toml` and the parts."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..i18n import Localizer, roman
 from ..model import Author, BookConfig
+from ..source.config import trim_size
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,11 @@ def inverted(author: Author) -> str:
 
 def trim_cm(trim: str, loc: Localizer) -> str:
     """155x230mm -> "15,5 x 23 cm" (in the edition's number format); named sizes as is."""
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(mm|cm|in)", trim)
-    if not m:
+    size = trim_size(trim)
+    if size is None:
         return trim
-    factor = {"mm": 0.1, "cm": 1.0, "in": 2.54}[m[3]]
-    w, h = (round(float(v) * factor, 1) for v in (m[1], m[2]))
+    factor = {"mm": 0.1, "cm": 1.0, "in": 2.54}[size[2]]
+    w, h = (round(float(v) * factor, 1) for v in size[:2])
     return f"{loc.number(w)} × {loc.number(h)} cm"
 
 

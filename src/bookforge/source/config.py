@@ -1,7 +1,9 @@
 """Stage 1, config: book.toml (and part.toml) text -> validated `BookConfig`.
 
 The schema is declarative: each key names its type and whether it is required. Validation
-collects every problem at once, each with the key and the line it is on.
+collects every problem at once, each with the key and the line it is on. The same
+mechanism (`Field`, `validate`) checks book.toml, part.toml and chapter front matter
+(`FRONT_MATTER_SCHEMA`); a `Dialect` says how each file format names and places problems.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from ..model import Author, BookConfig, Licence, Series
 
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 TRIMS = {"A4", "A5", "B5", "6x9in"}
-TRIM_RE = re.compile(r"^\d+(\.\d+)?x\d+(\.\d+)?(mm|cm|in)$")
+TRIM_RE = re.compile(r"^(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(mm|cm|in)$")
 GLOSS_STYLES = ("off", "first-per-chapter", "first-per-volume")
 
 
@@ -29,6 +31,21 @@ class Field:
     required: bool = False
     sub: Mapping[str, Field] | None = None  # schema of a table
     each: Mapping[str, Field] | None = None  # schema of each table in an array of tables
+    values: Mapping[str, Field] | None = None  # schema of each value of a table whose keys
+    # are free (front matter `translations: {<lang>: {...}}`), each key checked by `keys`
+    keys: Callable[[Any], str | None] | None = None
+    code: str = ""  # the code of every problem in this key and below ("": the dialect's)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How problems in one kind of file are coded and placed."""
+
+    unknown: str  # code of an unknown key
+    missing: str  # of a missing required key
+    type: str  # of a value of the wrong kind
+    line: Callable[[str, str], int]  # (file text, dotted key) -> line of the key
+    missing_line: Callable[[str, str], int]  # the same for a key that is not there
 
 
 def _is_str(v: Any) -> str | None:
@@ -153,6 +170,54 @@ PART_SCHEMA: dict[str, Field] = {
 }
 
 
+def _is_text(v: Any) -> str | None:
+    return None if isinstance(v, str) else "must be a string"
+
+
+def _is_strings(v: Any) -> str | None:
+    ok = isinstance(v, list) and all(isinstance(x, str) for x in v)
+    return None if ok else "must be a list of strings"
+
+
+def _is_people(v: Any) -> str | None:
+    return None if isinstance(v, list) and v else "must be a list of {name, affiliation}"
+
+
+def _is_lang_code(v: Any) -> str | None:
+    return None if isinstance(v, str) and LANG_RE.match(v) else "must be a language code"
+
+
+FRONT_AUTHOR = {
+    "name": Field(_is_str, required=True),
+    "surname": Field(_is_text),
+    "affiliation": Field(_is_text),
+    "orcid": Field(_is_text),
+    "email": Field(_is_text),
+}
+
+TRANSLATION_SCHEMA: dict[str, Field] = {  # a chapter's text in another language
+    "title": Field(_is_str, required=True),
+    "short_title": Field(_is_text),
+    "abstract": Field(_is_text),
+    "keywords": Field(_is_strings),
+}
+
+FRONT_MATTER_SCHEMA: dict[str, Field] = {  # of a front-matter text; chapters add authors
+    "title": Field(_is_str, required=True, code="front-matter-title"),
+    "short_title": Field(_is_text),
+    "authors": Field(_is_people, each=FRONT_AUTHOR, code="front-matter-authors"),
+    "abstract": Field(_is_text),
+    "keywords": Field(_is_strings),
+    "translations": Field(_is_table, values=TRANSLATION_SCHEMA, keys=_is_lang_code,
+                          code="front-matter-translations"),
+}
+
+CHAPTER_SCHEMA: dict[str, Field] = {
+    **FRONT_MATTER_SCHEMA,
+    "authors": Field(_is_people, required=True, each=FRONT_AUTHOR, code="front-matter-authors"),
+}
+
+
 def key_line(text: str, key: str) -> int:
     """Best-effort line of `key` in TOML text (tomllib keeps no positions)."""
     last = key.split(".")[-1]
@@ -161,35 +226,64 @@ def key_line(text: str, key: str) -> int:
     return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
+TOML = Dialect("config-unknown-key", "config-missing-key", "config-type", key_line,
+               lambda text, key: 0)
+
+
 def validate(data: Mapping[str, Any], schema: Mapping[str, Field], text: str, path: str,
-             prefix: str = "") -> list[Diagnostic]:
-    """Check `data` against `schema`; one diagnostic per bad, missing or unknown key."""
+             prefix: str = "", dialect: Dialect = TOML, code: str = "") -> list[Diagnostic]:
+    """Check `data` against `schema`; one diagnostic per bad, missing or unknown key.
+    `code`, when given, is the code of every problem (a `Field.code` of an outer key)."""
     out: list[Diagnostic] = []
+
+    def problem(line: int, kind: str, message: str) -> None:
+        out.append(error(path, line, code or kind, message))
+
     for key in data:
         if key not in schema:
             known = ", ".join(sorted(schema))
-            out.append(error(path, key_line(text, prefix + key), "config-unknown-key",
-                             f"unknown key '{prefix}{key}' (known keys: {known})"))
+            problem(dialect.line(text, f"{prefix}{key}"), dialect.unknown,
+                    f"unknown key '{prefix}{key}' (known keys: {known})")
     for key, spec in schema.items():
         name = prefix + key
+        inner = code or spec.code
         if key not in data:
             if spec.required:
-                out.append(error(path, 0, "config-missing-key", f"missing required key '{name}'"))
+                out.append(error(path, dialect.missing_line(text, name), inner or dialect.missing,
+                                 f"'{name}' is required"))
             continue
         value = data[key]
-        problem = spec.check(value)
-        if problem:
-            out.append(error(path, key_line(text, name), "config-type", f"'{name}' {problem}"))
+        bad = spec.check(value)
+        if bad:
+            out.append(error(path, dialect.line(text, name), inner or dialect.type,
+                             f"'{name}' {bad}"))
             continue
-        if spec.sub is not None:
-            out += validate(value, spec.sub, text, path, name + ".")
-        if spec.each is not None:
-            for i, item in enumerate(value):
-                if not isinstance(item, dict):
-                    out.append(error(path, key_line(text, name), "config-type",
-                                     f"'{name}[{i}]' must be a table"))
-                else:
-                    out += validate(item, spec.each, text, path, f"{name}.")
+        out += _validate_inside(value, spec, text, path, name, dialect, inner)
+    return out
+
+
+def _validate_inside(value: Any, spec: Field, text: str, path: str, name: str,
+                     dialect: Dialect, code: str) -> list[Diagnostic]:
+    """The tables inside a key's value: `sub`, `each` and `values` of its `Field`."""
+    out: list[Diagnostic] = []
+    if spec.sub is not None:
+        out += validate(value, spec.sub, text, path, name + ".", dialect, code)
+    items = [(f"{name}[{i}]", f"{name}[{i}].", item) for i, item in enumerate(value)] \
+        if spec.each is not None else []
+    for key, item in (value.items() if spec.values is not None else ()):
+        bad = spec.keys(key) if spec.keys else None
+        if bad:
+            out.append(error(path, dialect.line(text, name), code or dialect.type,
+                             f"'{name}' key '{key}' {bad}"))
+        else:
+            items.append((f"{name}.{key}", f"{name}.{key}.", item))
+    schema = spec.each if spec.each is not None else spec.values
+    for label, prefix, item in items:
+        if not isinstance(item, dict):
+            out.append(error(path, dialect.line(text, name), code or dialect.type,
+                             f"'{label}' must be a table"))
+        elif schema is not None:
+            out += validate(item, schema, text, path, prefix, dialect, code)
     return out
 
 
@@ -254,6 +348,12 @@ def load_config(book_dir: Path) -> BookConfig:
         allow_html=bool(data.get("markdown", {}).get("allow_html", False)),
         gloss=data.get("glossary", {}).get("gloss", "first-per-chapter"),
     )
+
+
+def trim_size(trim: str) -> tuple[str, str, str] | None:
+    """"155x230mm" -> ("155", "230", "mm"); None for a named size (A4, A5, B5, 6x9in)."""
+    m = TRIM_RE.fullmatch(trim)
+    return (m[1], m[2], m[3]) if m else None
 
 
 def page_size_ok(trim: str) -> bool:

@@ -15,16 +15,23 @@ import yaml
 
 from ..errors import ConfigError, Diagnostic, SourceError, error, warning
 from ..model import Book, Chapter, Part, Source, Translation
-from .config import LANG_RE, PART_SCHEMA, author, load_config, read_toml, validate
+from .config import (
+    CHAPTER_SCHEMA,
+    FRONT_MATTER_SCHEMA,
+    LANG_RE,
+    PART_SCHEMA,
+    Dialect,
+    author,
+    load_config,
+    read_toml,
+    validate,
+)
 from .glossary import load_glossary
 
 CHAPTER_RE = re.compile(r"^(?P<slug>\d{2}-[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2,3})\.md$")
 FRONT_RE = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.(?P<lang>[a-z]{2,3})\.md$")
 FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(\n|\Z)", re.S)
 
-CHAPTER_KEYS = {"title", "short_title", "authors", "abstract", "keywords", "translations"}
-AUTHOR_KEYS = {"name", "surname", "affiliation", "orcid", "email"}
-TRANSLATION_KEYS = {"title", "short_title", "abstract", "keywords"}
 # What `bookforge import docx` writes when the manuscript names no author; check warns.
 AUTHOR_PLACEHOLDER = "[Author name]"
 
@@ -148,9 +155,7 @@ def read_source(path: Path, book_dir: Path, lang: str, kind: str,
         diags.append(error(rel, 2, "front-matter-type", "front matter must be a mapping"))
         return None
     before = len(diags)
-    check_meta(meta, rel, raw, kind, diags)
-    if "translations" in meta:
-        check_translations(meta["translations"], lang, rel, raw, diags)
+    check_meta(meta, rel, raw, kind, lang, diags)
     if len(diags) > before and any(d.is_error for d in diags[before:]):
         return None
     return Source(
@@ -171,89 +176,41 @@ def _translation(lang: str, t: Mapping[str, Any]) -> Translation:
                        keywords=tuple(str(k).strip() for k in t.get("keywords") or ()))
 
 
-def check_translations(value: Any, lang: str, rel: str, raw: str,
-                       diags: list[Diagnostic]) -> None:
-    """`translations: {<lang>: {title, short_title?, abstract?, keywords?}}`."""
-    line = _meta_line(raw, "translations")
-
-    def bad(message: str) -> None:
-        diags.append(error(rel, line, "front-matter-translations", message))
-
-    if not isinstance(value, dict):
-        return bad("'translations' must map language codes to {title, abstract, keywords}")
-    for code, t in value.items():
-        if not isinstance(code, str) or not LANG_RE.match(code) or code == lang:
-            bad(f"'translations' key '{code}' must be a language code other than '{lang}'")
-        elif not isinstance(t, dict):
-            bad(f"'translations.{code}' must be a mapping with title, abstract, keywords")
-        elif set(t) - TRANSLATION_KEYS:
-            bad(f"'translations.{code}' has unknown keys: "
-                f"{', '.join(sorted(map(str, set(t) - TRANSLATION_KEYS)))} "
-                f"(known: {', '.join(sorted(TRANSLATION_KEYS))})")
-        elif not isinstance(t.get("title"), str) or not t["title"].strip():
-            bad(f"'translations.{code}.title' is required and must be a string")
-        elif any(k in t and not isinstance(t[k], str) for k in ("short_title", "abstract")):
-            bad(f"'translations.{code}' short_title and abstract must be strings")
-        elif "keywords" in t and not (isinstance(t["keywords"], list)
-                                      and all(isinstance(k, str) for k in t["keywords"])):
-            bad(f"'translations.{code}.keywords' must be a list of strings")
-
-
 def _meta_line(raw: str, key: str) -> int:
-    m = re.search(rf"^{re.escape(key)}\s*:", raw, re.M)
+    """Line of the file where the top-level front matter key of `key` ("authors[1].name"
+    -> "authors") is; the first line of the front matter when it is not there."""
+    top = re.split(r"[.\[]", key, maxsplit=1)[0]
+    m = re.search(rf"^{re.escape(top)}\s*:", raw, re.M)
     return raw.count("\n", 0, m.start()) + 2 if m else 2
 
 
-def check_meta(meta: Mapping[str, Any], rel: str, raw: str, kind: str,
+YAML = Dialect("front-matter-key", "front-matter-missing", "front-matter-type", _meta_line,
+               _meta_line)
+
+
+def check_meta(meta: Mapping[str, Any], rel: str, raw: str, kind: str, lang: str,
                diags: list[Diagnostic]) -> None:
-    for key in meta:
-        if key not in CHAPTER_KEYS:
-            diags.append(error(rel, _meta_line(raw, str(key)), "front-matter-key",
-                               f"unknown front matter key '{key}' "
-                               f"(known: {', '.join(sorted(CHAPTER_KEYS))})"))
-    title = meta.get("title")
-    if not isinstance(title, str) or not title.strip():
-        diags.append(error(rel, _meta_line(raw, "title"), "front-matter-title",
-                           "'title' is required and must be a string"))
-    for key in ("short_title", "abstract"):
-        if key in meta and not isinstance(meta[key], str):
-            diags.append(error(rel, _meta_line(raw, key), "front-matter-type",
-                               f"'{key}' must be a string"))
-    kw = meta.get("keywords")
-    if kw is not None and not (isinstance(kw, list) and all(isinstance(k, str) for k in kw)):
-        diags.append(error(rel, _meta_line(raw, "keywords"), "front-matter-type",
-                           "'keywords' must be a list of strings"))
-    authors = meta.get("authors")
-    if authors is None:
-        if kind == "chapter":
-            diags.append(error(rel, 2, "front-matter-authors", "'authors' is required"))
+    """Front matter against its schema, then what a schema cannot say."""
+    schema = CHAPTER_SCHEMA if kind == "chapter" else FRONT_MATTER_SCHEMA
+    found = validate(meta, schema, raw, rel, dialect=YAML)
+    diags += found
+    if found:
         return
-    if not isinstance(authors, list) or not authors:
-        diags.append(error(rel, _meta_line(raw, "authors"), "front-matter-authors",
-                           "'authors' must be a list of {name, affiliation}"))
-        return
-    for i, a in enumerate(authors, 1):
-        if not isinstance(a, dict) or not isinstance(a.get("name"), str):
-            diags.append(error(rel, _meta_line(raw, "authors"), "front-matter-authors",
-                               f"author {i} needs a 'name'"))
-            continue
-        extra = set(a) - AUTHOR_KEYS
-        if extra:
-            diags.append(error(rel, _meta_line(raw, "authors"), "front-matter-authors",
-                               f"author {i} has unknown keys: {', '.join(sorted(extra))}"))
-        for key in ("surname", "affiliation", "orcid", "email"):
-            if key in a and not isinstance(a[key], str):
-                diags.append(error(rel, _meta_line(raw, "authors"), "front-matter-authors",
-                                   f"author {i}: '{key}' must be a string"))
+    line = _meta_line(raw, "authors")
+    for i, a in enumerate(meta.get("authors") or (), 1):
         if a["name"].strip() == AUTHOR_PLACEHOLDER:
-            diags.append(warning(rel, _meta_line(raw, "authors"), "front-matter-author-placeholder",
+            diags.append(warning(rel, line, "front-matter-author-placeholder",
                                  f"author {i} is the placeholder '{AUTHOR_PLACEHOLDER}' the "
                                  "import wrote: put the author's name here"))
         surname = a.get("surname")
-        if isinstance(surname, str) and surname.strip() not in a["name"]:
-            diags.append(error(rel, _meta_line(raw, "authors"), "front-matter-authors",
+        if surname is not None and surname.strip() not in a["name"]:
+            diags.append(error(rel, line, "front-matter-authors",
                                f"author {i}: surname '{surname}' is not part of the name "
                                f"'{a['name']}'"))
+    if lang in (meta.get("translations") or {}):
+        diags.append(error(rel, _meta_line(raw, "translations"), "front-matter-translations",
+                           f"'translations' key '{lang}' must be a language other than "
+                           f"the file's own ('{lang}')"))
     if kind == "chapter":
         for key in ("abstract", "keywords"):
             if not meta.get(key):

@@ -3,16 +3,24 @@
 Parses every document the edition prints, then runs the token transforms in this order:
 structure (ids, figures, tables, footnotes, sections) -> resources (images) ->
 glossary terms (first-use glosses, per chapter or per volume) -> cross-references
-(which need every label of the book). Returns new values; the `Book`
-is never modified.
+(which need every label of the book). Every pass returns new values; the `Book`, and any
+`Document` an earlier run made, are never modified.
+
+The build and the preview run the same path, `transform_edition`: the preview passes a
+`TransformCache` it keeps between rebuilds, so a document is parsed and transformed again
+only when what it reads changed (`DocKey`), and glosses "first-per-volume" are marked
+again when any document changed; cross-references and label numbers are resolved afresh
+on every run, against the labels of the whole book.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ..errors import Diagnostic, error
-from ..model import Book, Chapter, Part
+from ..model import Book, Chapter, Glossary, Part, Source
 from .glossary import apply_glossary
 from .model import Document, EditionContent, Label, TermUse
 from .parse import parse_source
@@ -20,8 +28,8 @@ from .resources import resolve_images
 from .structure import structure
 from .xref import resolve_xrefs
 
-__all__ = ["Document", "EditionContent", "Label", "TermUse", "documents", "merge_labels",
-           "transform_document", "transform_edition"]
+__all__ = ["DocKey", "Document", "EditionContent", "Label", "TermUse", "TransformCache",
+           "documents", "merge_labels", "transform_document", "transform_edition"]
 
 
 def documents(book: Book) -> Iterator[tuple[Chapter, Part | None, int | None]]:
@@ -38,11 +46,11 @@ def documents(book: Book) -> Iterator[tuple[Chapter, Part | None, int | None]]:
 def transform_document(book: Book, lang: str, chapter: Chapter, part: Part | None,
                        number: int | None, diags: list[Diagnostic]
                        ) -> tuple[Document, list[Label]]:
-    """The per-document steps: parse, structure, images (glossary and xrefs come after)."""
+    """The per-document steps: parse, structure, images (glossary and xrefs come after).
+    Structure and images edit the tokens the parser just made, which nothing else holds."""
     parsed = parse_source(chapter.version(lang), book.config.allow_html)
     doc, labels = structure(parsed, chapter, part, number, diags)
-    resolve_images(doc, book.root, diags)
-    return doc, labels
+    return resolve_images(doc, book.root, diags), labels
 
 
 def merge_labels(found: Iterable[Label], labels: dict[str, Label],
@@ -55,16 +63,106 @@ def merge_labels(found: Iterable[Label], labels: dict[str, Label],
                                f"id '{label.id}' is already used in {first.path}:{first.line}"))
 
 
-def transform_edition(book: Book, lang: str) -> EditionContent:
-    docs: list[Document] = []
+@dataclass(frozen=True)
+class DocKey:
+    """Everything a document's transform up to its cross-references reads."""
+
+    doc_id: str
+    source: Source  # the version this edition prints
+    number: int | None
+    root: Path  # images are resolved against it
+    allow_html: bool
+    glossary: Glossary
+    gloss: str  # book.toml [glossary] gloss style
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One document transformed but for cross-references (`glossed`: with its glossary
+    terms marked on its own, as glosses other than "first-per-volume" are)."""
+
+    key: DocKey
+    document: Document
+    glossed: Document
+    labels: tuple[Label, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass
+class TransformCache:
+    """Transformed documents kept between runs of `transform_edition` (the preview keeps
+    one; a build uses a fresh one). It holds only documents no pass edits later."""
+
+    docs: dict[tuple[str, str], _Entry] = field(default_factory=dict)
+    # lang -> (keys of every document, the documents glossed "first-per-volume", diags)
+    volumes: dict[str, tuple[tuple[DocKey, ...], tuple[Document, ...],
+                             tuple[Diagnostic, ...]]] = field(default_factory=dict)
+    rebuilt: dict[str, tuple[str, ...]] = field(default_factory=dict)  # lang -> doc ids
+    # re-transformed (or re-glossed) by the last run
+
+
+def _key(book: Book, lang: str, chapter: Chapter, number: int | None) -> DocKey:
+    cfg = book.config
+    return DocKey(chapter.doc_id, chapter.version(lang), number, book.root, cfg.allow_html,
+                  book.glossary, cfg.gloss)
+
+
+def _entry(book: Book, lang: str, chapter: Chapter, part: Part | None, key: DocKey) -> _Entry:
     diags: list[Diagnostic] = []
+    doc, labels = transform_document(book, lang, chapter, part, key.number, diags)
+    glossed = doc
+    if book.config.gloss != "first-per-volume":
+        glossed = apply_glossary([doc], book.glossary, book.config.gloss, diags)[0]
+    return _Entry(key, doc, glossed, tuple(labels), tuple(diags))
+
+
+def _glossed(book: Book, lang: str, entries: list[_Entry], cache: TransformCache
+             ) -> tuple[tuple[Document, ...], tuple[Diagnostic, ...], bool]:
+    """Each document with its terms marked, the glossary's diagnostics, and whether they
+    were marked again by this run (a gloss "first-per-volume" depends on every earlier
+    document, so any change marks the whole edition again)."""
+    if book.config.gloss != "first-per-volume":
+        return tuple(e.glossed for e in entries), (), False
+    keys = tuple(e.key for e in entries)
+    hit = cache.volumes.get(lang)
+    if hit is not None and hit[0] == keys:
+        return hit[1], hit[2], False
+    diags: list[Diagnostic] = []
+    docs = apply_glossary([e.document for e in entries], book.glossary, book.config.gloss,
+                          diags)
+    cache.volumes[lang] = (keys, docs, tuple(diags))
+    return docs, tuple(diags), True
+
+
+def transform_edition(book: Book, lang: str, cache: TransformCache | None = None
+                      ) -> EditionContent:
+    """The `lang` edition of `book`, reusing every document of `cache` whose inputs are
+    equal (the cache is updated; without one, everything is transformed)."""
+    cache = cache if cache is not None else TransformCache()
+    placed = list(documents(book))
+    entries: list[_Entry] = []
+    fresh: list[str] = []
+    for chapter, part, number in placed:
+        key = _key(book, lang, chapter, number)
+        entry = cache.docs.get((lang, chapter.doc_id))
+        if entry is None or entry.key != key:
+            entry = cache.docs[(lang, chapter.doc_id)] = _entry(book, lang, chapter, part, key)
+            fresh.append(chapter.doc_id)
+        entries.append(entry)
+    live = {(lang, c.doc_id) for c, _, _ in placed}
+    for gone in [k for k in cache.docs if k[0] == lang and k not in live]:
+        del cache.docs[gone]
+    glossed, diags_glossary, reglossed = _glossed(book, lang, entries, cache)
+    cache.rebuilt[lang] = tuple(c.doc_id for c, _, _ in placed) if reglossed else tuple(fresh)
+    diags: list[Diagnostic] = list(diags_glossary)
     labels: dict[str, Label] = {}
-    for chapter, part, number in documents(book):
-        doc, found = transform_document(book, lang, chapter, part, number, diags)
-        merge_labels(found, labels, diags)
-        docs.append(doc)
-    apply_glossary(docs, book.glossary, book.config.gloss, diags)
-    for doc in docs:
-        resolve_xrefs(doc, labels, diags)
+    for entry in entries:
+        diags += entry.diagnostics
+        merge_labels(entry.labels, labels, diags)
+    docs = []
+    for doc, (chapter, part, _) in zip(glossed, placed, strict=True):
+        if doc.chapter is not chapter or doc.part is not part:  # cached from an earlier load
+            doc = replace(doc, chapter=chapter, part=part)
+        docs.append(resolve_xrefs(doc, labels, diags))
     return EditionContent(lang=lang, book=book, documents=tuple(docs), labels=labels,
                           diagnostics=tuple(sorted(set(diags))))

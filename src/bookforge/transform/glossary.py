@@ -1,6 +1,7 @@
-"""Glossary terms in the prose: a `Document`'s tokens and the `Glossary` -> the same tokens
-with every use of a term wrapped in `term_open`/`term_close` tokens (a link to the glossary
-entry, an id for the index, and the first-use gloss), and the uses recorded in the document.
+"""Glossary terms in the prose: a `Document`'s tokens and the `Glossary` -> a new `Document`
+whose tokens have every use of a term wrapped in `term_open`/`term_close` tokens (a link to
+the glossary entry, an id for the index, and the first-use gloss), and the uses recorded.
+The documents given are not changed (a cache or another edition may hold them).
 
 Matching works on the markdown-it token stream, on `text` tokens of prose only: never in
 headings, code, links, image alt text or the references section. It is case-insensitive
@@ -23,13 +24,14 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markdown_it.token import Token
 
 from ..errors import Diagnostic, warning
 from ..model import Glossary, Term
 from .model import Document, TermUse
+from .structure import inline_text
 
 LOOKAROUND = 80  # characters of context read for "already glossed" detection
 WORD_RE = re.compile(r"\w+")
@@ -197,21 +199,30 @@ class _State:
 
 
 def apply_glossary(docs: Sequence[Document], glossary: Glossary, style: str,
-                   diags: list[Diagnostic]) -> None:
-    """Mark the term uses of every document, in reading order."""
+                   diags: list[Diagnostic]) -> tuple[Document, ...]:
+    """The documents with the term uses of each marked, in reading order."""
     if not glossary.terms:
-        return
+        return tuple(docs)
     state = _State(style, set())
     compiled = _compiled(glossary)
+    marked = []
     for doc in docs:
         if style != "first-per-volume":
             state.seen = set()
-        _DocMarker(doc, compiled, matcher(glossary, doc.lang), state, diags).run()
+        marked.append(_DocMarker(doc, compiled, matcher(glossary, doc.lang), state,
+                                 diags).run())
+    return tuple(marked)
 
 
 def prose_inlines(tokens: Sequence[Token]) -> Iterator[tuple[Token, bool]]:
     """The inline tokens of the running text, each with whether it is in a table: not
     headings, not the references section (from its h1/h2 heading to the next)."""
+    for _, tok, in_table in _prose(tokens):
+        yield tok, in_table
+
+
+def _prose(tokens: Sequence[Token]) -> Iterator[tuple[int, Token, bool]]:
+    """`prose_inlines` with each token's index."""
     in_references = False
     in_table = False
     for i, tok in enumerate(tokens):
@@ -223,12 +234,13 @@ def prose_inlines(tokens: Sequence[Token]) -> Iterator[tuple[Token, bool]]:
             continue
         if i > 0 and tokens[i - 1].type == "heading_open":
             continue
-        yield tok, in_table
+        yield i, tok, in_table
 
 
 class _DocMarker:
     """Marks the term uses of one document: its running text, then (at each first
-    reference) the footnote bodies."""
+    reference) the footnote bodies. Each rewritten inline token is a new token in new
+    lists; `run` returns the new document."""
 
     def __init__(self, doc: Document, compiled: _Compiled, m: Matcher, state: _State,
                  diags: list[Diagnostic]) -> None:
@@ -236,25 +248,32 @@ class _DocMarker:
         self.state, self.diags = state, diags
         self.counts: dict[str, int] = {}
         self.notes_done: set[int] = set()
+        self.uses: list[TermUse] = []
+        self.tokens = list(doc.tokens)
+        self.footnotes = {fid: list(body) for fid, body in doc.footnotes.items()}
 
-    def run(self) -> None:
-        for tok, in_table in prose_inlines(self.doc.tokens):
+    def run(self) -> Document:
+        for i, tok, in_table in _prose(self.doc.tokens):
             # a gloss would crowd a table cell: there, uses only link
-            self.inline(tok, link_only=in_table)
+            self.tokens[i] = self.inline(tok, link_only=in_table)
         for fid in sorted(self.doc.footnote_numbers, key=self.doc.footnote_numbers.__getitem__):
             self.note(fid)  # referenced only from a heading or the references
+        return replace(self.doc, parsed=replace(self.doc.parsed, tokens=self.tokens),
+                       footnotes=self.footnotes, term_uses=tuple(self.uses))
 
-    def inline(self, tok: Token, link_only: bool) -> None:
+    def inline(self, tok: Token, link_only: bool) -> Token:
         line = self.doc.parsed.line_of(tok)
-        tok.children = _Rewriter(self, line, link_only).rewrite(_join_lines(tok.children or []))
+        return replace(tok, children=_Rewriter(self, line, link_only).rewrite(
+            _join_lines(tok.children or [])))
 
     def note(self, fid: int) -> None:
         if fid in self.notes_done or fid not in self.doc.footnote_numbers:
             return
         self.notes_done.add(fid)
-        for tok in self.doc.footnotes.get(fid, []):
+        body = self.footnotes.get(fid, [])
+        for j, tok in enumerate(body):
             if tok.type == "inline" and tok.children:
-                self.inline(tok, link_only=True)
+                body[j] = self.inline(tok, link_only=True)
 
     def open(self, key: str, line: int, already: bool, link_only: bool) -> Token:
         doc = self.doc
@@ -270,7 +289,7 @@ class _DocMarker:
         same = counterpart.casefold() == forms.get(doc.lang, "").casefold()
         use = TermUse(key=key, id=f"{doc.doc_id}-{anchor}-{n}", doc_id=doc.doc_id, line=line,
                       glossed=first and not already and not same and self.state.style != "off")
-        doc.term_uses.append(use)
+        self.uses.append(use)
         tok = Token("term_open", "a", 1)
         gloss = counterpart if use.glossed else ""
         tok.meta = {"key": key, "anchor": anchor, "use_id": use.id, "gloss": gloss,
@@ -335,7 +354,7 @@ class _Rewriter:
     def forced(self, children: list[Token], i: int) -> Token:
         span = children[i]
         key = str(span.attrGet("key") or "")
-        text = _plain(children[i + 1:], stop="span_close")
+        text = inline_text(children[i + 1:], stop="span_close")
         found = lookup_key(self.marker.compiled.glossary, key or text)
         if found is None:
             self.marker.diags.append(warning(
@@ -350,8 +369,8 @@ class _Rewriter:
         found = self.marker.matcher.find(text)
         if not found:
             return [tok]
-        before_ctx = _plain(children[max(0, i - 4): i])[-LOOKAROUND:]
-        after_ctx = _plain(children[i + 1: i + 8])[:LOOKAROUND]
+        before_ctx = inline_text(children[max(0, i - 4): i])[-LOOKAROUND:]
+        after_ctx = inline_text(children[i + 1: i + 8])[:LOOKAROUND]
         out: list[Token] = []
         pos = 0
         for start, end, key in found:
@@ -393,18 +412,6 @@ def _close(out: list[Token], span_close: Token) -> Token:
     close = Token("term_close", "a", -1)
     close.meta = dict(opener.meta)
     return close
-
-
-def _plain(children: Sequence[Token], stop: str = "") -> str:
-    parts = []
-    for tok in children:
-        if stop and tok.type == stop:
-            break
-        if tok.type in ("text", "code_inline"):
-            parts.append(tok.content)
-        elif tok.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return "".join(parts)
 
 
 def _lines(tok: Token) -> int:

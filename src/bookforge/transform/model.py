@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from markdown_it.token import Token
 
 from ..errors import Diagnostic
 from ..model import Book, Chapter, Part, Source
+from .meta import EditionMeta, edition_meta
 from .parse import ParsedDoc
 
 
@@ -43,9 +45,13 @@ class TermUse:
     glossed: bool = False  # the first use that got "(*counterpart*)" added
 
 
-@dataclass
+@dataclass(frozen=True)
 class Document:
-    """One front-matter text or chapter of an edition, with its transformed tokens."""
+    """One front-matter text or chapter of an edition, with its transformed tokens.
+
+    Frozen, and never edited after a pass made it: each later pass (images, glossary,
+    cross-references) returns a new `Document` with new tokens where it changed any, so a
+    document kept in a cache or by another edition is never touched by the next build."""
 
     doc_id: str
     kind: str  # "front" | "chapter"
@@ -53,11 +59,11 @@ class Document:
     part: Part | None
     number: int | None
     parsed: ParsedDoc
-    sections: list[Section] = field(default_factory=list)
-    footnotes: dict[int, list[Token]] = field(default_factory=dict)
-    footnote_numbers: dict[int, int] = field(default_factory=dict)
-    images: list[str] = field(default_factory=list)  # book-relative paths used
-    term_uses: list[TermUse] = field(default_factory=list)  # glossary terms, reading order
+    sections: tuple[Section, ...] = ()
+    footnotes: Mapping[int, list[Token]] = field(default_factory=dict)
+    footnote_numbers: Mapping[int, int] = field(default_factory=dict)
+    images: tuple[str, ...] = ()  # book-relative paths used
+    term_uses: tuple[TermUse, ...] = ()  # glossary terms, reading order
 
     @property
     def source(self) -> Source:
@@ -82,6 +88,11 @@ class EditionContent:
 
     def chapters(self) -> tuple[Document, ...]:
         return tuple(d for d in self.documents if d.kind == "chapter")
+
+    @cached_property
+    def meta(self) -> EditionMeta:
+        """The edition's title, people, keywords, identifiers ... (derived once)."""
+        return edition_meta(self.book, self.lang)
 
     def front(self) -> tuple[Document, ...]:
         return tuple(d for d in self.documents if d.kind == "front")

@@ -30,7 +30,8 @@ ALLOWED_ATTRS = ("id", "class", "key", "lang", "title", "width", "height")
 
 @dataclass
 class ParsedDoc:
-    """Tokens of one source. Owned by the edition being built: later stages may edit them."""
+    """Tokens of one source, fresh from the parser: only the structure pass right after
+    parsing edits them; every later pass makes new tokens (see `transform`)."""
 
     source: Source
     tokens: list[Token]

@@ -4,13 +4,16 @@ image is replaced by its alt text and reported; the build goes on without it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..errors import Diagnostic, error
 from .model import Document
 
-IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
+IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
+               ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
+IMAGE_SUFFIXES = set(IMAGE_TYPES)
 
 
 def check_resource(src: str, base: Path, root: Path) -> tuple[Path | None, str | None]:
@@ -34,7 +37,10 @@ def check_resource(src: str, base: Path, root: Path) -> tuple[Path | None, str |
 BAD_LINK_SCHEMES = ("javascript", "vbscript", "data", "file")
 
 
-def resolve_images(doc: Document, root: Path, diags: list[Diagnostic]) -> None:
+def resolve_images(doc: Document, root: Path, diags: list[Diagnostic]) -> Document:
+    """`doc` with its images resolved and recorded. Runs on the fresh tokens of the
+    structure pass (see `transform_document`), which it still edits in place."""
+    images: list[str] = []
     base = doc.source.path.parent
     for tok in doc.tokens:
         for child in tok.children or []:
@@ -59,5 +65,6 @@ def resolve_images(doc: Document, root: Path, diags: list[Diagnostic]) -> None:
             else:
                 rel = path.relative_to(root).as_posix()
                 child.meta["book_path"] = rel
-                if rel not in doc.images:
-                    doc.images.append(rel)
+                if rel not in images:
+                    images.append(rel)
+    return replace(doc, images=tuple(images))

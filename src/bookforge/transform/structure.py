@@ -1,9 +1,14 @@
 """Structure transforms on one document's tokens: heading ids and sections, figures,
-table captions and footnotes. Returns the `Document` and the labels it defines."""
+table captions and footnotes. Returns the `Document` and the labels it defines.
+
+The first pass after parsing: it edits the parser's fresh tokens, which nothing else holds;
+every later pass returns new tokens instead."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 
 from markdown_it.token import Token
 
@@ -17,16 +22,23 @@ TABLE_CAPTION_RE = re.compile(r"^\s*(Table|Tabel)\s*:\s*", re.I)
 TRAILING_ID_RE = re.compile(r"\s*\{#([A-Za-z][\w:-]*)\}\s*$")
 
 
-def plain_text(inline: Token) -> str:
+def inline_text(children: Sequence[Token], stop: str = "", images: bool = False) -> str:
+    """The text of inline tokens (line breaks as spaces), up to the first `stop` token;
+    `images`: with their alt text."""
     parts = []
-    for child in inline.children or []:
-        if child.type in ("text", "code_inline"):
+    for child in children:
+        if stop and child.type == stop:
+            break
+        if child.type in ("text", "code_inline") or (images and child.type == "image"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
-        elif child.type == "image":
-            parts.append(child.content)
-    return "".join(parts).strip()
+    return "".join(parts)
+
+
+def plain_text(inline: Token) -> str:
+    """A heading's or caption's text, images by their alt text."""
+    return inline_text(inline.children or [], images=True).strip()
 
 
 def structure(parsed: ParsedDoc, chapter: Chapter, part: Part | None, number: int | None,
@@ -34,18 +46,20 @@ def structure(parsed: ParsedDoc, chapter: Chapter, part: Part | None, number: in
     doc = Document(doc_id=chapter.doc_id, kind=chapter.kind, chapter=chapter, part=part,
                    number=number, parsed=parsed)
     labels: list[Label] = []
-    _footnotes(doc)
-    _headings(doc, labels)
+    footnotes, numbers = _footnotes(doc)
+    sections = _headings(doc, labels)
     _tables(doc, labels)
     _figures(doc, labels, diags)
-    return doc, labels
+    return replace(doc, sections=tuple(sections), footnotes=footnotes,
+                   footnote_numbers=numbers), labels
 
 
 def _prefix(doc: Document) -> str:
     return f"{doc.number}." if doc.number is not None else ""
 
 
-def _headings(doc: Document, labels: list[Label]) -> None:
+def _headings(doc: Document, labels: list[Label]) -> list[Section]:
+    sections: list[Section] = []
     used: set[str] = set()
     tokens = doc.tokens
     for i, tok in enumerate(tokens):
@@ -62,10 +76,11 @@ def _headings(doc: Document, labels: list[Label]) -> None:
             tok.attrSet("id", ident)
         used.add(str(ident))
         if level in (2, 3):
-            doc.sections.append(Section(level, str(ident), text))
+            sections.append(Section(level, str(ident), text))
             if tok.attrGet("id") and not str(ident).startswith(doc.doc_id):
                 labels.append(Label(str(ident), "section", "", doc.doc_id,
                                     doc.source.rel_path, doc.parsed.line_of(tok), text))
+    return sections
 
 
 def _tables(doc: Document, labels: list[Label]) -> None:
@@ -140,31 +155,34 @@ def _figures(doc: Document, labels: list[Label], diags: list[Diagnostic]) -> Non
                                "figure has no alt text: describe the image in ![...]"))
 
 
-def _footnotes(doc: Document) -> None:
-    """Lift footnote bodies out of the token stream, numbered per chapter by first call."""
+def _footnotes(doc: Document) -> tuple[dict[int, list[Token]], dict[int, int]]:
+    """Lift footnote bodies out of the token stream, numbered per chapter by first call:
+    (bodies, numbers), both by footnote id."""
     tokens = doc.tokens
+    bodies: dict[int, list[Token]] = {}
+    numbers: dict[int, int] = {}
     start = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), None)
     if start is None:
-        return
+        return bodies, numbers
     end = next(i for i in range(start, len(tokens)) if tokens[i].type == "footnote_block_close")
     current: int | None = None
     for tok in tokens[start + 1: end]:
         if tok.type == "footnote_open":
             current = tok.meta["id"]
-            doc.footnotes[current] = []
+            bodies[current] = []
         elif tok.type == "footnote_close":
             current = None
         elif current is not None and tok.type != "footnote_anchor":
-            doc.footnotes[current].append(tok)
+            bodies[current].append(tok)
     del tokens[start: end + 1]
     for tok in tokens:
         for child in tok.children or []:
             if child.type == "footnote_ref":
                 fid = child.meta["id"]
-                doc.footnote_numbers.setdefault(fid, len(doc.footnote_numbers) + 1)
-    for body in doc.footnotes.values():  # footnotes inside footnotes are not numbered yet
+                numbers.setdefault(fid, len(numbers) + 1)
+    for body in bodies.values():  # footnotes inside footnotes are not numbered yet
         for tok in body:
             for child in tok.children or []:
                 if child.type == "footnote_ref":
-                    doc.footnote_numbers.setdefault(child.meta["id"],
-                                                    len(doc.footnote_numbers) + 1)
+                    numbers.setdefault(child.meta["id"], len(numbers) + 1)
+    return bodies, numbers
