@@ -55,7 +55,10 @@ def test_chapter_in_one_language_keeps_its_language(minimal: Path) -> None:
     assert "Artikel ini ditulis dalam" in html
 
 
-def test_raw_html_escaped_by_default(minimal: Path) -> None:
+def test_raw_html_escaped_when_none(minimal: Path) -> None:
+    # "none" is what the default was before the "safe" mode (issue 14)
+    toml = minimal / "book.toml"
+    toml.write_text(toml.read_text() + '\n[markdown]\nallow_html = "none"\n')
     path = minimal / "parts/01-alpha/01-trust.en.md"
     path.write_text(path.read_text() + '\n<script>alert(1)</script>\n\nA <b onclick="x()">b</b>\n')
     book, _ = load_book(minimal)

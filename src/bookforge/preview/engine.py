@@ -22,6 +22,7 @@ from ..model import Book, Chapter, Glossary, Part, Source
 from ..source.load import load_book, read_source
 from ..transform import Document, EditionContent, Label, documents, merge_labels, transform_document
 from ..transform.glossary import apply_glossary
+from ..transform.links import resolve_links
 from ..transform.xref import resolve_xrefs
 
 
@@ -163,6 +164,7 @@ class PreviewEngine:
             merge_labels(cached.labels, labels, diags)
         for doc in docs:
             resolve_xrefs(doc, labels, diags)
+        resolve_links(docs, book, diags)
         live = {(lang, c.doc_id) for c, _, _ in documents(book)}
         for stale in [k for k in self._cache if k[0] == lang and k not in live]:
             del self._cache[stale]

@@ -22,7 +22,7 @@ class RenderContext:
     labels: Mapping[str, Label]
     href_for: Callable[[Label, Document], str]
     resource_url: Callable[[str], str]
-    allow_html: bool = False
+    allow_html: str = "none"
 
     @property
     def epub(self) -> bool:
@@ -50,6 +50,7 @@ class DocRenderer:
         self.ctx = ctx
         self.md = markdown(ctx.allow_html)
         self.seen_notes: set[int] = set()
+        self.link_closers: list[str] = []  # what closes each open link: </a> or </span>
 
     # -- helpers -------------------------------------------------------------------------
     def inline(self, children: Sequence[Token]) -> str:
@@ -83,6 +84,22 @@ class DocRenderer:
 
     def r_link_open(self, tokens: Sequence[Token], i: int) -> str:
         tok = tokens[i]
+        if tok.meta.get("link_unresolved"):
+            # printed as its text: the reader gets no link that leads nowhere
+            self.link_closers.append("</span>")
+            return '<span class="link-unresolved">'
+        self.link_closers.append("</a>")
+        return self.link_open(tok)
+
+    def r_link_close(self, tokens: Sequence[Token], i: int) -> str:
+        return self.link_closers.pop() if self.link_closers else "</a>"
+
+    def link_open(self, tok: Token) -> str:
+        target = tok.meta.get("link_to")
+        if target is not None:  # another place of the book (transform/links.py)
+            doc_id, anchor = target
+            href = self.ctx.href_for(Label(anchor, "link", "", doc_id, "", 0), self.doc)
+            return f'<a class="internal" href="{escapeHtml(href)}">'
         label: Label | None = tok.meta.get("xref")
         if label is not None:
             href = escapeHtml(self.ctx.href_for(label, self.doc))

@@ -1,10 +1,10 @@
 """Stage 4, transform: a `Book` and an edition language -> `EditionContent`.
 
 Parses every document the edition prints, then runs the token transforms in this order:
-structure (ids, figures, tables, footnotes, sections) -> resources (images) ->
-glossary terms (first-use glosses, per chapter or per volume) -> cross-references
-(which need every label of the book). Returns new values; the `Book`
-is never modified.
+structure (ids, figures, tables, footnotes, sections) -> raw HTML (sanitize) ->
+resources (images) -> glossary terms (first-use glosses, per chapter or per volume) ->
+cross-references (which need every label of the book) -> links between documents.
+Returns new values; the `Book` is never modified.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from collections.abc import Iterable, Iterator
 from ..errors import Diagnostic, error
 from ..model import Book, Chapter, Part
 from .glossary import apply_glossary
+from .links import resolve_links
 from .model import Document, EditionContent, Label, TermUse
 from .parse import parse_source
 from .resources import resolve_images
+from .sanitize import sanitize_document
 from .structure import structure
 from .xref import resolve_xrefs
 
@@ -38,9 +40,11 @@ def documents(book: Book) -> Iterator[tuple[Chapter, Part | None, int | None]]:
 def transform_document(book: Book, lang: str, chapter: Chapter, part: Part | None,
                        number: int | None, diags: list[Diagnostic]
                        ) -> tuple[Document, list[Label]]:
-    """The per-document steps: parse, structure, images (glossary and xrefs come after)."""
+    """The per-document steps: parse, structure, raw HTML, images (glossary, xrefs and
+    links come after)."""
     parsed = parse_source(chapter.version(lang), book.config.allow_html)
     doc, labels = structure(parsed, chapter, part, number, diags)
+    sanitize_document(doc, book.config.allow_html, diags)
     resolve_images(doc, book.root, diags)
     return doc, labels
 
@@ -66,5 +70,6 @@ def transform_edition(book: Book, lang: str) -> EditionContent:
     apply_glossary(docs, book.glossary, book.config.gloss, diags)
     for doc in docs:
         resolve_xrefs(doc, labels, diags)
+    resolve_links(docs, book, diags)
     return EditionContent(lang=lang, book=book, documents=tuple(docs), labels=labels,
                           diagnostics=tuple(sorted(set(diags))))

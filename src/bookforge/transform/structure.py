@@ -7,7 +7,7 @@ import re
 
 from markdown_it.token import Token
 
-from ..errors import Diagnostic, error
+from ..errors import Diagnostic, error, warning
 from ..model import Chapter, Part
 from ..text import slugify
 from .model import Document, Label, Section
@@ -35,6 +35,7 @@ def structure(parsed: ParsedDoc, chapter: Chapter, part: Part | None, number: in
                    number=number, parsed=parsed)
     labels: list[Label] = []
     _footnotes(doc)
+    _heading_levels(doc, diags)
     _headings(doc, labels)
     _tables(doc, labels)
     _figures(doc, labels, diags)
@@ -43,6 +44,37 @@ def structure(parsed: ParsedDoc, chapter: Chapter, part: Part | None, number: in
 
 def _prefix(doc: Document) -> str:
     return f"{doc.number}." if doc.number is not None else ""
+
+
+def heading_slug(text: str) -> str:
+    """The fragment a heading answers to without an explicit `{#id}`: its text in ASCII
+    lower case, every run of other characters a hyphen (`## Rule of Law, 1998` ->
+    `rule-of-law-1998`). The output id adds the document's id in front, since the print
+    edition is one HTML file."""
+    return slugify(text)
+
+
+def _heading_levels(doc: Document, diags: list[Diagnostic]) -> None:
+    """Keep the outline valid: the chapter title is the h1, so the body starts at h2 and
+    never goes down more than one level at a time. A skipped level is a warning and the
+    heading is printed one level below the one before it."""
+    tokens = doc.tokens
+    previous_written, previous = 1, 1
+    for i, tok in enumerate(tokens):
+        if tok.type != "heading_open":
+            continue
+        written = int(tok.tag[1])
+        if written > previous_written + 1:
+            diags.append(warning(doc.source.rel_path, doc.parsed.line_of(tok),
+                                 "heading-skip",
+                                 f"h{written} follows h{previous_written}: heading level "
+                                 "skipped; printed one level below the heading before it"))
+        level = min(max(written, 2), previous + 1)
+        previous_written, previous = written, level
+        if level != written:
+            close = next(t for t in tokens[i + 1:] if t.type == "heading_close")
+            tok.tag = close.tag = f"h{level}"
+            tok.markup = close.markup = "#" * level
 
 
 def _headings(doc: Document, labels: list[Label]) -> None:
@@ -54,8 +86,9 @@ def _headings(doc: Document, labels: list[Label]) -> None:
         level = int(tok.tag[1])
         text = plain_text(tokens[i + 1])
         ident = tok.attrGet("id")
+        tok.meta["anchor"] = heading_slug(text)
         if not ident:
-            base = f"{doc.doc_id}-{slugify(text)}"
+            base = f"{doc.doc_id}-{tok.meta['anchor']}"
             ident, n = base, 2
             while ident in used:
                 ident, n = f"{base}-{n}", n + 1
