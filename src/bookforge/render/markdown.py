@@ -1,6 +1,7 @@
 """Token -> HTML for one document, for a target: "print" (one HTML file laid out by
 WeasyPrint: footnotes float to the page foot) or "epub" (XHTML documents: footnotes are
-EPUB 3 pop-up notes). Numbered labels come from the transform stage."""
+EPUB 3 pop-up notes). Numbered labels come from the transform stage; links between
+documents from transform/links.py; fenced code is highlighted by render/code.py."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from markdown_it.token import Token
 from ..i18n import Localizer
 from ..transform.model import Document, Label
 from ..transform.parse import markdown
+from .code import code_block
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,8 @@ class DocRenderer:
                 section_open = True
             if tok.type == "inline":
                 out.append(self.inline(tok.children or []))
+            elif tok.type in ("fence", "code_block"):
+                out.append(code_block(tok.content, tok.info if tok.type == "fence" else ""))
             elif tok.type == "figure_open":
                 stack.append(tok)
                 out.append(f'<figure class="figure"{_attrs(tok)}>\n')
