@@ -5,6 +5,7 @@ documents from transform/links.py; fenced code is highlighted by render/code.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,24 @@ def label_text(label: Label, loc: Localizer) -> str:
     if label.kind == "table":
         return loc.gettext("Table") + "\u00a0" + label.number
     return label.title
+
+
+LONG_WORD_RE = re.compile(r"\S{80,}")
+SOFT_BREAK_EVERY = 40
+
+
+def soft_breaks(html: str) -> str:
+    """Zero-width spaces every few characters of a very long word (a path, a hash, a run of
+    letters): WeasyPrint finds a place to break such a word in time quadratic in its
+    length, and a break opportunity is all it needs. Print only; the EPUB keeps the word."""
+    def split(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if "&" in word or "<" in word:  # never inside an entity or a tag
+            return word
+        return "\u200b".join(word[i: i + SOFT_BREAK_EVERY]
+                              for i in range(0, len(word), SOFT_BREAK_EVERY))
+
+    return LONG_WORD_RE.sub(split, html)
 
 
 def _attrs(tok: Token) -> str:
@@ -76,6 +95,10 @@ class DocRenderer:
         return f"{self.doc.doc_id}-fn-{number}"
 
     # -- inline rules --------------------------------------------------------------------
+    def r_text(self, tokens: Sequence[Token], i: int) -> str:
+        text = escapeHtml(tokens[i].content)
+        return text if self.ctx.epub else soft_breaks(text)
+
     def r_image(self, tokens: Sequence[Token], i: int) -> str:
         tok = tokens[i]
         alt = escapeHtml(tok.content)

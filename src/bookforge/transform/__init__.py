@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from ..errors import Diagnostic, error
 from ..model import Book, Chapter, Part
 from .glossary import apply_glossary
+from .limits import within_limits
 from .links import resolve_links
 from .model import Document, EditionContent, Label, TermUse
 from .parse import parse_source
@@ -42,7 +43,8 @@ def transform_document(book: Book, lang: str, chapter: Chapter, part: Part | Non
                        ) -> tuple[Document, list[Label]]:
     """The per-document steps: parse, structure, raw HTML, images (glossary, xrefs and
     links come after)."""
-    parsed = parse_source(chapter.version(lang), book.config.allow_html)
+    source = within_limits(chapter.version(lang), diags)
+    parsed = parse_source(source, book.config.allow_html)
     doc, labels = structure(parsed, chapter, part, number, diags)
     sanitize_document(doc, book.config.allow_html, diags)
     resolve_images(doc, book.root, diags)
