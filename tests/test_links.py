@@ -151,3 +151,31 @@ def test_links_pass_is_idempotent(tmp_path: Path) -> None:
     assert len([d for d in diags if d.code == "link-unresolved"]) == len(
         [d for d in content.diagnostics if d.code == "link-unresolved"])
     assert render_print(content) == render_print(transform_edition(book, "en"))
+
+
+def heading_jumps(levels: list[int]) -> list[tuple[int, int]]:
+    return [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+
+
+def test_skipped_headings_warn_with_their_line() -> None:
+    result = run_cli("check", str(FOREIGN))
+    skips = [line for line in result.stderr.splitlines() if "heading-skip" in line]
+    assert {line.split(": warning")[0] for line in skips} == {
+        f"{CH1}.en.md:15:1", f"{CH1}.en.md:58:1", f"{CH1}.id.md:15:1", f"{CH1}.id.md:54:1"}
+    source = (FOREIGN / f"{CH1}.en.md").read_text(encoding="utf-8").splitlines()
+    assert source[14].startswith("### ") and source[57].startswith("#### ")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_outline_never_skips_a_level(built_foreign: Path, lang: str) -> None:
+    import subprocess
+
+    for name, root in epub_documents(built_foreign / f"foreign-{lang}.epub").items():
+        levels = [int(h.tag[-1]) for h in root.iter()
+                  if isinstance(h.tag, str) and re.fullmatch(r"\{[^}]+\}h[1-6]", h.tag)]
+        assert heading_jumps(levels) == [], name
+    struct = subprocess.run(["pdfinfo", "-struct", str(built_foreign / f"foreign-{lang}.pdf")],
+                            capture_output=True, text=True, check=True).stdout
+    levels = [int(m) for m in re.findall(r"^\s*H([1-6]) ", struct, re.M)]
+    assert len(levels) > 10 and 3 in levels  # the chapter's own subsections are tagged
+    assert heading_jumps(levels) == []

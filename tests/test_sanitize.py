@@ -176,3 +176,12 @@ def test_inline_image_goes_through_the_book_rules(minimal: Path) -> None:
     assert '<img src="images/assets/diagram.svg" alt="boxes" />' in added_part(epub)
     assert "example.org" not in added_part(print_html)
     assert any(d.code == "resource-refused" and "pixel.png" in d.message for d in diags)
+
+
+def test_error_and_warning_on_one_spot_sort() -> None:
+    """A refused `javascript:` link (an error) inside refused HTML (a warning) on the same
+    line used to crash sorting the diagnostics (Severity had no order)."""
+    from bookforge.errors import error, warning
+
+    both = {error("a.md", 3, "link-refused", "m"), warning("a.md", 3, "link-refused", "m")}
+    assert [d.severity.value for d in sorted(both)] == ["error", "warning"]
