@@ -93,16 +93,35 @@ def test_image_declaring_too_many_pixels_is_refused(minimal: Path, tmp_path: Pat
     assert peak_mb(result) < 1024
 
 
-def test_thousand_deep_nesting_builds(minimal: Path, tmp_path: Path) -> None:
-    nested = "".join("  " * i + "- level\n" for i in range(1000))
-    quotes = ">" * 1000 + " deep quote\n"
-    mixed = "".join("  " * i + ("1. " if i % 2 else "> ") for i in range(300)) + "end\n"
-    append(minimal, nested + "\n" + quotes + "\n" + mixed)
+def test_thousand_deep_nesting_is_reported_and_builds(minimal: Path, tmp_path: Path) -> None:
+    # found by tests/test_fuzz.py: markdown-it dropped the text past its nesting limit
+    # without a word; now each cut block is an error naming its line
+    quotes = append(minimal, ">" * 1000 + " deep quote\n")
+    append(minimal, "".join("  " * i + ("1. " if i % 2 else "> ") for i in range(300)) + "end\n")
+    line = append(minimal, "".join("  " * i + "- level\n" for i in range(1000)))
     result = run("build", str(minimal), "--out", str(tmp_path / "out"), "--edition", "en",
                  "-q", "--jobs", "1", timeout=300)
     no_traceback(result)
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 1
+    cuts = re.findall(rf"{CHAPTER}:(\d+):1: error\[nesting-too-deep\]", result.stderr)
+    # the quotation is cut on its own line, the list at its 20th item (two levels each)
+    assert [int(c) for c in cuts] == [quotes, line + 19]
+    assert (tmp_path / "out" / "minimal-en.epub").exists()
     assert peak_mb(result) < 1024
+
+
+def test_nesting_within_the_limit_keeps_every_word(minimal: Path) -> None:
+    from bookforge.render import render_print
+    from bookforge.source.load import load_book
+    from bookforge.transform import transform_edition
+
+    append(minimal, ">" * 30 + " thirty deep\n\n" + "".join(
+        "  " * i + f"- item{i}\n" for i in range(15)))
+    book, _ = load_book(minimal)
+    content = transform_edition(book, "en")
+    html = render_print(content)
+    assert "thirty deep" in html and "item14" in html
+    assert not [d for d in content.diagnostics if d.code == "nesting-too-deep"]
 
 
 def table(rows: int) -> str:

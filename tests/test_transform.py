@@ -106,3 +106,14 @@ def test_term_spelt_alike_in_both_languages_is_not_glossed(minimal: Path) -> Non
     html = render_print(transform_edition(book, "id"))
     assert 'href="#term-dharma">Dharma</a> mengikat' in html  # linked, no gloss span
     assert 'href="#term-modal-sosial">Modal sosial</a><span class="gloss">' in html
+
+
+def test_unused_footnote_is_a_warning_with_its_line(minimal: Path) -> None:
+    # found by tests/test_fuzz.py: a footnote whose call was inside an HTML block vanished
+    path = minimal / "parts/01-alpha/01-trust.en.md"
+    before = path.read_text()
+    path.write_text(before + "\n<div>\nA call [^lost] in HTML.\n</div>\n\n[^lost]: Never shown.\n")
+    book, _ = load_book(minimal)
+    diags = [d for d in transform_edition(book, "en").diagnostics if d.code == "footnote-unused"]
+    assert [(d.path, d.line) for d in diags] == [
+        ("parts/01-alpha/01-trust.en.md", before.count("\n") + 6)]

@@ -87,11 +87,28 @@ def _heading_attrs(state: StateCore) -> None:
                 tok.attrSet(key, value)
 
 
+MAX_NESTING = 40  # block levels (a list item is two); deeper blocks are cut and reported
+
+
+def _report_nesting_cuts(md: MarkdownIt) -> None:
+    """markdown-it silently drops the text of blocks nested past `maxNesting`; note the
+    first line of each in `env["nesting_cut"]` so the transform stage can report it."""
+    tokenize = md.block.tokenize
+
+    def tokenize_reporting(state: Any, start: int, end: int) -> None:
+        if state.level >= md.options["maxNesting"] and start < end:
+            state.env.setdefault("nesting_cut", []).append(start)
+        tokenize(state, start, end)
+
+    md.block.tokenize = tokenize_reporting  # type: ignore[method-assign]
+
+
 @lru_cache(maxsize=4)
 def markdown(allow_html: str | bool = "none") -> MarkdownIt:
     """The parser for a book's `allow_html` mode ("none" | "safe" | "trusted")."""
     html = allow_html not in ("none", False)
-    md = MarkdownIt("commonmark", {"html": html, "xhtmlOut": True, "typographer": True})
+    md = MarkdownIt("commonmark", {"html": html, "xhtmlOut": True, "typographer": True,
+                                   "maxNesting": MAX_NESTING})
     md.enable(["table", "replacements", "smartquotes"])
     # Accept every URL at parse time so the transform stage can report refused ones by
     # line (markdown-it would silently print `![x](file:///...)` as text instead).
@@ -100,6 +117,7 @@ def markdown(allow_html: str | bool = "none") -> MarkdownIt:
     md.use(deflist_plugin)
     md.use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRS)
     md.core.ruler.push("heading_attrs", _heading_attrs)
+    _report_nesting_cuts(md)
     return md
 
 

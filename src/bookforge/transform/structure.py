@@ -11,7 +11,7 @@ from ..errors import Diagnostic, error, warning
 from ..model import Chapter, Part
 from ..text import slugify
 from .model import Document, Label, Section
-from .parse import ParsedDoc
+from .parse import MAX_NESTING, ParsedDoc
 
 TABLE_CAPTION_RE = re.compile(r"^\s*(Table|Tabel)\s*:\s*", re.I)
 TRAILING_ID_RE = re.compile(r"\s*\{#([A-Za-z][\w:-]*)\}\s*$")
@@ -34,7 +34,9 @@ def structure(parsed: ParsedDoc, chapter: Chapter, part: Part | None, number: in
     doc = Document(doc_id=chapter.doc_id, kind=chapter.kind, chapter=chapter, part=part,
                    number=number, parsed=parsed)
     labels: list[Label] = []
+    _nesting_cuts(doc, diags)
     _footnotes(doc)
+    _unused_footnotes(doc, diags)
     _heading_levels(doc, diags)
     _headings(doc, labels)
     _tables(doc, labels)
@@ -171,6 +173,30 @@ def _figures(doc: Document, labels: list[Label], diags: list[Diagnostic]) -> Non
         if not image.content.strip():
             diags.append(error(doc.source.rel_path, doc.parsed.line_of(tok), "figure-alt",
                                "figure has no alt text: describe the image in ![...]"))
+
+
+def _nesting_cuts(doc: Document, diags: list[Diagnostic]) -> None:
+    for start in dict.fromkeys(doc.parsed.env.get("nesting_cut", ())):
+        diags.append(error(doc.source.rel_path, doc.source.body_line + start,
+                           "nesting-too-deep",
+                           f"lists or quotations nested more than {MAX_NESTING} levels deep "
+                           "(a list item counts two); the text from here to the end of the "
+                           "enclosing block is not printed"))
+
+
+def _unused_footnotes(doc: Document, diags: list[Diagnostic]) -> None:
+    """A footnote nothing refers to is never printed: say so, with its line."""
+    refs = doc.parsed.env.get("footnotes", {}).get("refs", {})
+    body = doc.source.body
+    for key, ident in refs.items():
+        if ident != -1:
+            continue
+        label = key[1:]
+        at = body.find(f"[^{label}]:")
+        line = doc.source.body_line + (body.count("\n", 0, at) if at >= 0 else 0)
+        diags.append(warning(doc.source.rel_path, line, "footnote-unused",
+                             f"footnote [^{label}] is never referred to, so it is not "
+                             "printed"))
 
 
 def _footnotes(doc: Document) -> None:
