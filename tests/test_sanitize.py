@@ -185,3 +185,13 @@ def test_error_and_warning_on_one_spot_sort() -> None:
 
     both = {error("a.md", 3, "link-refused", "m"), warning("a.md", 3, "link-refused", "m")}
     assert [d.severity.value for d in sorted(both)] == ["error", "warning"]
+
+
+def test_trusted_links_keep_only_absolute_urls(minimal: Path) -> None:
+    markup = ('<a href="https://example.org/x">web</a> <a href="mailto:a@example.org">mail</a> '
+              '<a href="other.html">relative</a> <a href="#frag">fragment</a>')
+    print_html, epub, _ = outputs(book_with(minimal, "trusted", markup))
+    part = added_part(epub)
+    assert 'href="https://example.org/x"' in part and 'href="mailto:a@example.org"' in part
+    assert "other.html" not in part and 'href="#frag"' not in part
+    assert "relative" in part and "fragment" in part

@@ -57,8 +57,15 @@ def policy(mode: str) -> Policy:
     return Policy(mode, frozenset(nh3.ALLOWED_TAGS) - {"img"})
 
 
+URL_ATTRS = frozenset({"href", "src", "cite", "longdesc", "action", "formaction"})
+
+
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     if attr == "dir" and value.strip().lower() not in DIRECTIONS:
+        return None
+    if attr in URL_ATTRS and not re.match(r"(https?|mailto):", value.strip(), re.I):
+        # a relative URL in raw HTML is not resolved like a Markdown link and would point
+        # at nothing in the EPUB: only absolute http(s) and mailto URLs stay
         return None
     return value
 
