@@ -117,3 +117,16 @@ def test_unused_footnote_is_a_warning_with_its_line(minimal: Path) -> None:
     diags = [d for d in transform_edition(book, "en").diagnostics if d.code == "footnote-unused"]
     assert [(d.path, d.line) for d in diags] == [
         ("parts/01-alpha/01-trust.en.md", before.count("\n") + 6)]
+
+
+def test_heading_id_used_twice_is_an_error_and_stays_unique(minimal: Path) -> None:
+    # found by tests/test_fuzz.py: the EPUB got two elements with one id
+    path = minimal / "parts/02-beta/01-only-english.en.md"
+    path.write_text(path.read_text() + "\n#### One {#same}\n\n#### Two {#same}\n")
+    book, _ = load_book(minimal)
+    content = transform_edition(book, "en")
+    assert [d.code for d in content.diagnostics if "'same'" in d.message] == ["duplicate-id"]
+    from bookforge.render import render_epub
+
+    page = next(p for p in render_epub(content) if p.doc_id == "02-beta-01-only-english")
+    assert page.xhtml.count('id="same"') == 1

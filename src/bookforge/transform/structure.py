@@ -38,7 +38,7 @@ def structure(parsed: ParsedDoc, chapter: Chapter, part: Part | None, number: in
     _footnotes(doc)
     _unused_footnotes(doc, diags)
     _heading_levels(doc, diags)
-    _headings(doc, labels)
+    _headings(doc, labels, diags)
     _tables(doc, labels)
     _figures(doc, labels, diags)
     return doc, labels
@@ -79,7 +79,7 @@ def _heading_levels(doc: Document, diags: list[Diagnostic]) -> None:
             tok.markup = close.markup = "#" * level
 
 
-def _headings(doc: Document, labels: list[Label]) -> None:
+def _headings(doc: Document, labels: list[Label], diags: list[Diagnostic]) -> None:
     used: set[str] = set()
     tokens = doc.tokens
     for i, tok in enumerate(tokens):
@@ -89,6 +89,14 @@ def _headings(doc: Document, labels: list[Label]) -> None:
         text = plain_text(tokens[i + 1])
         ident = tok.attrGet("id")
         tok.meta["anchor"] = heading_slug(text)
+        if ident and str(ident) in used:
+            # found by tests/test_fuzz.py: two headings with one {#id} gave the EPUB two
+            # elements with one id; the second is renamed
+            diags.append(error(doc.source.rel_path, doc.parsed.line_of(tok), "duplicate-id",
+                               f"id '{ident}' is already used by a heading of this "
+                               "document; this one gets another id"))
+            tok.attrs.pop("id", None)
+            ident = None
         if not ident:
             base = f"{doc.doc_id}-{tok.meta['anchor']}"
             ident, n = base, 2
