@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 BOOK   ?= book
 OUT    ?= build
 
-.PHONY: ace book test check catalogs bench lint clean syscheck syscheck-test fonts
+.PHONY: ace book test check catalogs bench lint clean syscheck syscheck-test fonts fuzz
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -52,6 +52,14 @@ ace: $(ACE)
 
 test: syscheck syscheck-test $(STAMP) $(AXE) $(ACE)
 	$(BIN)/python -m pytest -q
+
+# A longer run of the generated-chapter tests (tests/test_fuzz.py); prints how many inputs
+# it tried. FUZZ_EXAMPLES chapters are transformed and rendered, FUZZ_BUILDS fully built.
+FUZZ_EXAMPLES ?= 2000
+FUZZ_BUILDS   ?= 20
+fuzz: $(STAMP)
+	BOOKFORGE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BOOKFORGE_FUZZ_BUILDS=$(FUZZ_BUILDS) \
+	  $(BIN)/python -m pytest -q -s -p no:randomly tests/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -62,3 +62,12 @@ def built_minimal(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("build", str(FIXTURES / "minimal"), "--out", str(out), "-q")
     assert result.returncode == 0, result.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def built_foreign(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/fixtures/foreign (links, code, inline HTML, skipped headings) built once."""
+    out = tmp_path_factory.mktemp("build-foreign")
+    result = run_cli("build", str(FIXTURES / "foreign"), "--out", str(out), "-q", "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    return out

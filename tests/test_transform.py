@@ -55,7 +55,10 @@ def test_chapter_in_one_language_keeps_its_language(minimal: Path) -> None:
     assert "Artikel ini ditulis dalam" in html
 
 
-def test_raw_html_escaped_by_default(minimal: Path) -> None:
+def test_raw_html_escaped_when_none(minimal: Path) -> None:
+    # "none" is what the default was before the "safe" mode (issue 14)
+    toml = minimal / "book.toml"
+    toml.write_text(toml.read_text() + '\n[markdown]\nallow_html = "none"\n')
     path = minimal / "parts/01-alpha/01-trust.en.md"
     path.write_text(path.read_text() + '\n<script>alert(1)</script>\n\nA <b onclick="x()">b</b>\n')
     book, _ = load_book(minimal)
@@ -103,3 +106,27 @@ def test_term_spelt_alike_in_both_languages_is_not_glossed(minimal: Path) -> Non
     html = render_print(transform_edition(book, "id"))
     assert 'href="#term-dharma">Dharma</a> mengikat' in html  # linked, no gloss span
     assert 'href="#term-modal-sosial">Modal sosial</a><span class="gloss">' in html
+
+
+def test_unused_footnote_is_a_warning_with_its_line(minimal: Path) -> None:
+    # found by tests/test_fuzz.py: a footnote whose call was inside an HTML block vanished
+    path = minimal / "parts/01-alpha/01-trust.en.md"
+    before = path.read_text()
+    path.write_text(before + "\n<div>\nA call [^lost] in HTML.\n</div>\n\n[^lost]: Never shown.\n")
+    book, _ = load_book(minimal)
+    diags = [d for d in transform_edition(book, "en").diagnostics if d.code == "footnote-unused"]
+    assert [(d.path, d.line) for d in diags] == [
+        ("parts/01-alpha/01-trust.en.md", before.count("\n") + 6)]
+
+
+def test_heading_id_used_twice_is_an_error_and_stays_unique(minimal: Path) -> None:
+    # found by tests/test_fuzz.py: the EPUB got two elements with one id
+    path = minimal / "parts/02-beta/01-only-english.en.md"
+    path.write_text(path.read_text() + "\n#### One {#same}\n\n#### Two {#same}\n")
+    book, _ = load_book(minimal)
+    content = transform_edition(book, "en")
+    assert [d.code for d in content.diagnostics if "'same'" in d.message] == ["duplicate-id"]
+    from bookforge.render import render_epub
+
+    page = next(p for p in render_epub(content) if p.doc_id == "02-beta-01-only-english")
+    assert page.xhtml.count('id="same"') == 1

@@ -16,6 +16,10 @@ class Severity(enum.Enum):
     ERROR = "error"
     WARNING = "warning"
 
+    def __lt__(self, other: Severity) -> bool:
+        # diagnostics sort by position first; an error and a warning on one spot still sort
+        return self.value < other.value
+
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:

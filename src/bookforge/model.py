@@ -82,7 +82,7 @@ class BookConfig:
     abstract: Mapping[str, str] = field(default_factory=dict)  # of the volume, optional
     series: Series | None = None
     isbn: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    allow_html: bool = False
+    allow_html: str = "safe"  # "none" | "safe" | "trusted" (raw HTML in Markdown)
     gloss: str = "first-per-chapter"
 
     def isbn_for(self, lang: str, fmt: str) -> str | None:

@@ -31,7 +31,7 @@ class Landmark:
         return f"{self.kind} '{self.text}'" if self.text else self.kind
 
 
-def landmarks(source: Source, allow_html: bool = False) -> list[Landmark]:
+def landmarks(source: Source, allow_html: str = "none") -> list[Landmark]:
     """Sections (## and ###), footnotes (at their first reference), figures and tables."""
     parsed = parse_source(source, allow_html)
     tokens = parsed.tokens
@@ -63,7 +63,7 @@ def _summary(marks: list[Landmark]) -> str:
     return ", ".join(f"{k}s: {counts[k]}" for k in KINDS)
 
 
-def compare(original: Source, translation: Source, allow_html: bool = False
+def compare(original: Source, translation: Source, allow_html: str = "none"
             ) -> Diagnostic | None:
     """A warning on `translation` when its structure differs from `original`'s."""
     a, b = landmarks(original, allow_html), landmarks(translation, allow_html)

@@ -1,9 +1,11 @@
 """Token -> HTML for one document, for a target: "print" (one HTML file laid out by
 WeasyPrint: footnotes float to the page foot) or "epub" (XHTML documents: footnotes are
-EPUB 3 pop-up notes). Numbered labels come from the transform stage."""
+EPUB 3 pop-up notes). Numbered labels come from the transform stage; links between
+documents from transform/links.py; fenced code is highlighted by render/code.py."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -13,6 +15,7 @@ from markdown_it.token import Token
 from ..i18n import Localizer
 from ..transform.model import Document, Label
 from ..transform.parse import markdown
+from .code import code_block
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class RenderContext:
     labels: Mapping[str, Label]
     href_for: Callable[[Label, Document], str]
     resource_url: Callable[[str], str]
-    allow_html: bool = False
+    allow_html: str = "none"
 
     @property
     def epub(self) -> bool:
@@ -38,6 +41,24 @@ def label_text(label: Label, loc: Localizer) -> str:
     return label.title
 
 
+LONG_WORD_RE = re.compile(r"\S{80,}")
+SOFT_BREAK_EVERY = 40
+
+
+def soft_breaks(html: str) -> str:
+    """Zero-width spaces every few characters of a very long word (a path, a hash, a run of
+    letters): WeasyPrint finds a place to break such a word in time quadratic in its
+    length, and a break opportunity is all it needs. Print only; the EPUB keeps the word."""
+    def split(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if "&" in word or "<" in word:  # never inside an entity or a tag
+            return word
+        return "\u200b".join(word[i: i + SOFT_BREAK_EVERY]
+                              for i in range(0, len(word), SOFT_BREAK_EVERY))
+
+    return LONG_WORD_RE.sub(split, html)
+
+
 def _attrs(tok: Token) -> str:
     return "".join(f' {k}="{escapeHtml(str(v))}"' for k, v in tok.attrs.items())
 
@@ -50,6 +71,7 @@ class DocRenderer:
         self.ctx = ctx
         self.md = markdown(ctx.allow_html)
         self.seen_notes: set[int] = set()
+        self.link_closers: list[str] = []  # what closes each open link: </a> or </span>
 
     # -- helpers -------------------------------------------------------------------------
     def inline(self, children: Sequence[Token]) -> str:
@@ -73,6 +95,10 @@ class DocRenderer:
         return f"{self.doc.doc_id}-fn-{number}"
 
     # -- inline rules --------------------------------------------------------------------
+    def r_text(self, tokens: Sequence[Token], i: int) -> str:
+        text = escapeHtml(tokens[i].content)
+        return text if self.ctx.epub else soft_breaks(text)
+
     def r_image(self, tokens: Sequence[Token], i: int) -> str:
         tok = tokens[i]
         alt = escapeHtml(tok.content)
@@ -83,6 +109,22 @@ class DocRenderer:
 
     def r_link_open(self, tokens: Sequence[Token], i: int) -> str:
         tok = tokens[i]
+        if tok.meta.get("link_unresolved"):
+            # printed as its text: the reader gets no link that leads nowhere
+            self.link_closers.append("</span>")
+            return '<span class="link-unresolved">'
+        self.link_closers.append("</a>")
+        return self.link_open(tok)
+
+    def r_link_close(self, tokens: Sequence[Token], i: int) -> str:
+        return self.link_closers.pop() if self.link_closers else "</a>"
+
+    def link_open(self, tok: Token) -> str:
+        target = tok.meta.get("link_to")
+        if target is not None:  # another place of the book (transform/links.py)
+            doc_id, anchor = target
+            href = self.ctx.href_for(Label(anchor, "link", "", doc_id, "", 0), self.doc)
+            return f'<a class="internal" href="{escapeHtml(href)}">'
         label: Label | None = tok.meta.get("xref")
         if label is not None:
             href = escapeHtml(self.ctx.href_for(label, self.doc))
@@ -155,6 +197,8 @@ class DocRenderer:
                 section_open = True
             if tok.type == "inline":
                 out.append(self.inline(tok.children or []))
+            elif tok.type in ("fence", "code_block"):
+                out.append(code_block(tok.content, tok.info if tok.type == "fence" else ""))
             elif tok.type == "figure_open":
                 stack.append(tok)
                 out.append(f'<figure class="figure"{_attrs(tok)}>\n')

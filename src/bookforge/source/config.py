@@ -56,6 +56,22 @@ def _is_bool(v: Any) -> str | None:
     return None if isinstance(v, bool) else "must be true or false"
 
 
+HTML_MODES = ("none", "safe", "trusted")
+
+
+def _is_html_mode(v: Any) -> str | None:
+    """`allow_html`: a mode, or the old true/false (trusted/none)."""
+    if isinstance(v, bool) or v in HTML_MODES:
+        return None
+    return 'must be "none", "safe" or "trusted" (true and false mean "trusted" and "none")'
+
+
+def html_mode(v: Any) -> str:
+    if isinstance(v, bool):
+        return "trusted" if v else "none"
+    return str(v)
+
+
 def _is_date(v: Any) -> str | None:
     ok = isinstance(v, dt.date) and not isinstance(v, dt.datetime)
     return None if ok else "must be a date such as 2026-11-28"
@@ -160,7 +176,7 @@ BOOK_SCHEMA: dict[str, Field] = {
         "number": Field(lambda v: None if type(v) is int and v > 0 else "must be a number >= 1"),
     }),
     "isbn": Field(_is_isbn_map),
-    "markdown": Field(_is_table, sub={"allow_html": Field(_is_bool)}),
+    "markdown": Field(_is_table, sub={"allow_html": Field(_is_html_mode)}),
     "glossary": Field(_is_table, sub={"gloss": Field(_choice(*GLOSS_STYLES))}),
 }
 
@@ -345,7 +361,7 @@ def load_config(book_dir: Path) -> BookConfig:
         series=Series(dict(data["series"]["title"]), data["series"].get("number"))
         if "series" in data else None,
         isbn={k: dict(v) for k, v in data.get("isbn", {}).items()},
-        allow_html=bool(data.get("markdown", {}).get("allow_html", False)),
+        allow_html=html_mode(data.get("markdown", {}).get("allow_html", "safe")),
         gloss=data.get("glossary", {}).get("gloss", "first-per-chapter"),
     )
 

@@ -1,10 +1,11 @@
 """Stage 4, transform: a `Book` and an edition language -> `EditionContent`.
 
 Parses every document the edition prints, then runs the token transforms in this order:
-structure (ids, figures, tables, footnotes, sections) -> resources (images) ->
-glossary terms (first-use glosses, per chapter or per volume) -> cross-references
-(which need every label of the book). Every pass returns new values; the `Book`, and any
-`Document` an earlier run made, are never modified.
+structure (ids, figures, tables, footnotes, sections) -> raw HTML (sanitize) ->
+resources (images) -> glossary terms (first-use glosses, per chapter or per volume) ->
+cross-references (which need every label of the book) -> links between documents. Every
+pass returns new values; the `Book`, and any `Document` an earlier run made, are never
+modified.
 
 The build and the preview run the same path, `transform_edition`: the preview passes a
 `TransformCache` it keeps between rebuilds, so a document is parsed and transformed again
@@ -22,9 +23,12 @@ from pathlib import Path
 from ..errors import Diagnostic, error
 from ..model import Book, Chapter, Glossary, Part, Source
 from .glossary import apply_glossary
+from .limits import within_limits
+from .links import resolve_links
 from .model import Document, EditionContent, Label, TermUse
 from .parse import parse_source
 from .resources import resolve_images
+from .sanitize import sanitize_document
 from .structure import structure
 from .xref import resolve_xrefs
 
@@ -46,10 +50,13 @@ def documents(book: Book) -> Iterator[tuple[Chapter, Part | None, int | None]]:
 def transform_document(book: Book, lang: str, chapter: Chapter, part: Part | None,
                        number: int | None, diags: list[Diagnostic]
                        ) -> tuple[Document, list[Label]]:
-    """The per-document steps: parse, structure, images (glossary and xrefs come after).
-    Structure and images edit the tokens the parser just made, which nothing else holds."""
-    parsed = parse_source(chapter.version(lang), book.config.allow_html)
+    """The per-document steps: parse, structure, raw HTML, images (glossary, xrefs and
+    links come after). Structure, raw HTML and images edit the tokens the parser just made,
+    which nothing else holds."""
+    source = within_limits(chapter.version(lang), diags)
+    parsed = parse_source(source, book.config.allow_html)
     doc, labels = structure(parsed, chapter, part, number, diags)
+    sanitize_document(doc, book.config.allow_html, diags)
     return resolve_images(doc, book.root, diags), labels
 
 
@@ -71,7 +78,7 @@ class DocKey:
     source: Source  # the version this edition prints
     number: int | None
     root: Path  # images are resolved against it
-    allow_html: bool
+    allow_html: str
     glossary: Glossary
     gloss: str  # book.toml [glossary] gloss style
 
@@ -164,5 +171,6 @@ def transform_edition(book: Book, lang: str, cache: TransformCache | None = None
         if doc.chapter is not chapter or doc.part is not part:  # cached from an earlier load
             doc = replace(doc, chapter=chapter, part=part)
         docs.append(resolve_xrefs(doc, labels, diags))
+    docs = list(resolve_links(docs, book, diags))
     return EditionContent(lang=lang, book=book, documents=tuple(docs), labels=labels,
                           diagnostics=tuple(sorted(set(diags))))

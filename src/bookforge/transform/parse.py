@@ -1,8 +1,8 @@
 """Stage 3, parse: a `Source`'s Markdown body -> markdown-it-py tokens with source lines.
 
 CommonMark plus tables, footnotes, definition lists, inline/span attributes and heading
-attributes (`## Title {#id .class}`). Raw HTML is escaped unless the book allows it, and
-even then sanitised.
+attributes (`## Title {#id .class}`). Raw HTML is escaped when the book's `allow_html` is
+"none"; otherwise it is parsed and left to the sanitising pass (transform/sanitize.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from ..model import Source
-from .sanitize import sanitize_html
 
 HEADING_ATTRS_RE = re.compile(r"\s*(\{[^{}]*\})\s*$")
 ALLOWED_ATTRS = ("id", "class", "key", "lang", "title", "width", "height")
@@ -42,6 +41,25 @@ class ParsedDoc:
         if token is not None and token.map:
             return self.source.body_line + token.map[0]
         return self.source.body_line
+
+    def position(self, block: Token, needle: str, start: int = 0) -> tuple[int, int, int]:
+        """(line, column, offset after it) of `needle` in the source of `block`, searched
+        from `start`; the block's first line when it is not there (a reference link)."""
+        if not block.map:
+            return self.line_of(block), 1, start
+        lines = self.source.body.split("\n")[block.map[0]: block.map[1]]
+        text = "\n".join(lines)
+        at = text.find(needle, start)
+        if at >= 0 and needle.startswith("]("):
+            at += 2  # the column of the target, not of the bracket
+        else:
+            at = text.find(needle.removeprefix("]("), start)
+        if at < 0:
+            return self.line_of(block), 1, start
+        before = text[:at]
+        line = self.line_of(block) + before.count("\n")
+        col = at - (before.rfind("\n") + 1) + 1
+        return line, col, at + 1
 
 
 def _heading_attrs(state: StateCore) -> None:
@@ -70,19 +88,28 @@ def _heading_attrs(state: StateCore) -> None:
                 tok.attrSet(key, value)
 
 
-def _sanitize_raw_html(state: StateCore) -> None:
-    for tok in state.tokens:
-        if tok.type == "html_block":
-            tok.content = sanitize_html(tok.content)
-        elif tok.type == "inline" and tok.children:
-            for child in tok.children:
-                if child.type == "html_inline":
-                    child.content = sanitize_html(child.content)
+MAX_NESTING = 40  # block levels (a list item is two); deeper blocks are cut and reported
+
+
+def _report_nesting_cuts(md: MarkdownIt) -> None:
+    """markdown-it silently drops the text of blocks nested past `maxNesting`; note the
+    first line of each in `env["nesting_cut"]` so the transform stage can report it."""
+    tokenize = md.block.tokenize
+
+    def tokenize_reporting(state: Any, start: int, end: int) -> None:
+        if state.level >= md.options["maxNesting"] and start < end:
+            state.env.setdefault("nesting_cut", []).append(start)
+        tokenize(state, start, end)
+
+    md.block.tokenize = tokenize_reporting  # type: ignore[method-assign]
 
 
 @lru_cache(maxsize=4)
-def markdown(allow_html: bool) -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": allow_html, "xhtmlOut": True, "typographer": True})
+def markdown(allow_html: str | bool = "none") -> MarkdownIt:
+    """The parser for a book's `allow_html` mode ("none" | "safe" | "trusted")."""
+    html = allow_html not in ("none", False)
+    md = MarkdownIt("commonmark", {"html": html, "xhtmlOut": True, "typographer": True,
+                                   "maxNesting": MAX_NESTING})
     md.enable(["table", "replacements", "smartquotes"])
     # Accept every URL at parse time so the transform stage can report refused ones by
     # line (markdown-it would silently print `![x](file:///...)` as text instead).
@@ -91,17 +118,16 @@ def markdown(allow_html: bool) -> MarkdownIt:
     md.use(deflist_plugin)
     md.use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRS)
     md.core.ruler.push("heading_attrs", _heading_attrs)
-    if allow_html:
-        md.core.ruler.push("sanitize_html", _sanitize_raw_html)
+    _report_nesting_cuts(md)
     return md
 
 
-def parse_source(source: Source, allow_html: bool = False) -> ParsedDoc:
+def parse_source(source: Source, allow_html: str = "none") -> ParsedDoc:
     env: dict[str, Any] = {}
     tokens = markdown(allow_html).parse(source.body, env)
     return ParsedDoc(source=source, tokens=tokens, env=env)
 
 
-def parse_inline(text: str, allow_html: bool = False) -> str:
+def parse_inline(text: str, allow_html: str = "none") -> str:
     """Render a short front-matter string (an abstract, a title) with inline Markdown."""
     return markdown(allow_html).renderInline(text)

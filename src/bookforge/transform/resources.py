@@ -8,12 +8,32 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from PIL import Image
+
 from ..errors import Diagnostic, error
 from .model import Document
 
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
                ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
 IMAGE_SUFFIXES = set(IMAGE_TYPES)
+# A raster image declaring more pixels than this is refused before anything decodes it (a
+# decompression bomb: a few bytes that unpack to gigabytes); 100 Mpx is 10,000 x 10,000.
+MAX_IMAGE_PIXELS = 100_000_000
+
+
+def raster_problem(path: Path, src: str) -> str | None:
+    """Why a raster image cannot go into the book (too large, unreadable), or None."""
+    try:
+        with Image.open(path) as image:  # reads the header only
+            width, height = image.size
+    except Image.DecompressionBombError:
+        return f"image '{src}' declares far too many pixels (a decompression bomb?)"
+    except (OSError, ValueError, SyntaxError) as exc:
+        return f"image '{src}' cannot be read: {exc}"
+    if width * height > MAX_IMAGE_PIXELS:
+        return (f"image '{src}' declares {width:,} x {height:,} pixels; at most "
+                f"{MAX_IMAGE_PIXELS:,} pixels")
+    return None
 
 
 def check_resource(src: str, base: Path, root: Path) -> tuple[Path | None, str | None]:
@@ -31,6 +51,10 @@ def check_resource(src: str, base: Path, root: Path) -> tuple[Path | None, str |
         return None, f"image '{src}' not found"
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         return None, f"'{src}' is not an image (SVG, PNG, JPEG, GIF or WebP)"
+    if path.suffix.lower() != ".svg":
+        problem = raster_problem(path, src)
+        if problem:
+            return None, problem
     return path, None
 
 

@@ -12,11 +12,11 @@ from dataclasses import replace
 
 from markdown_it.token import Token
 
-from ..errors import Diagnostic, error
+from ..errors import Diagnostic, error, warning
 from ..model import Chapter, Part
 from ..text import slugify
 from .model import Document, Label, Section
-from .parse import ParsedDoc
+from .parse import MAX_NESTING, ParsedDoc
 
 TABLE_CAPTION_RE = re.compile(r"^\s*(Table|Tabel)\s*:\s*", re.I)
 TRAILING_ID_RE = re.compile(r"\s*\{#([A-Za-z][\w:-]*)\}\s*$")
@@ -46,8 +46,11 @@ def structure(parsed: ParsedDoc, chapter: Chapter, part: Part | None, number: in
     doc = Document(doc_id=chapter.doc_id, kind=chapter.kind, chapter=chapter, part=part,
                    number=number, parsed=parsed)
     labels: list[Label] = []
+    _nesting_cuts(doc, diags)
     footnotes, numbers = _footnotes(doc)
-    sections = _headings(doc, labels)
+    _unused_footnotes(doc, diags)
+    _heading_levels(doc, diags)
+    sections = _headings(doc, labels, diags)
     _tables(doc, labels)
     _figures(doc, labels, diags)
     return replace(doc, sections=tuple(sections), footnotes=footnotes,
@@ -58,7 +61,39 @@ def _prefix(doc: Document) -> str:
     return f"{doc.number}." if doc.number is not None else ""
 
 
-def _headings(doc: Document, labels: list[Label]) -> list[Section]:
+def heading_slug(text: str) -> str:
+    """The fragment a heading answers to without an explicit `{#id}`: its text in ASCII
+    lower case, every run of other characters a hyphen (`## Rule of Law, 1998` ->
+    `rule-of-law-1998`). The output id adds the document's id in front, since the print
+    edition is one HTML file."""
+    return slugify(text)
+
+
+def _heading_levels(doc: Document, diags: list[Diagnostic]) -> None:
+    """Keep the outline valid: the chapter title is the h1, so the body starts at h2 and
+    never goes down more than one level at a time. A skipped level is a warning and the
+    heading is printed one level below the one before it."""
+    tokens = doc.tokens
+    previous_written, previous = 1, 1
+    for i, tok in enumerate(tokens):
+        if tok.type != "heading_open":
+            continue
+        written = int(tok.tag[1])
+        if written > previous_written + 1:
+            diags.append(warning(doc.source.rel_path, doc.parsed.line_of(tok),
+                                 "heading-skip",
+                                 f"h{written} follows h{previous_written}: heading level "
+                                 "skipped; printed one level below the heading before it"))
+        level = min(max(written, 2), previous + 1)
+        previous_written, previous = written, level
+        if level != written:
+            close = next(t for t in tokens[i + 1:] if t.type == "heading_close")
+            tok.tag = close.tag = f"h{level}"
+            tok.markup = close.markup = "#" * level
+
+
+def _headings(doc: Document, labels: list[Label], diags: list[Diagnostic]
+              ) -> list[Section]:
     sections: list[Section] = []
     used: set[str] = set()
     tokens = doc.tokens
@@ -68,8 +103,17 @@ def _headings(doc: Document, labels: list[Label]) -> list[Section]:
         level = int(tok.tag[1])
         text = plain_text(tokens[i + 1])
         ident = tok.attrGet("id")
+        tok.meta["anchor"] = heading_slug(text)
+        if ident and str(ident) in used:
+            # found by tests/test_fuzz.py: two headings with one {#id} gave the EPUB two
+            # elements with one id; the second is renamed
+            diags.append(error(doc.source.rel_path, doc.parsed.line_of(tok), "duplicate-id",
+                               f"id '{ident}' is already used by a heading of this "
+                               "document; this one gets another id"))
+            tok.attrs.pop("id", None)
+            ident = None
         if not ident:
-            base = f"{doc.doc_id}-{slugify(text)}"
+            base = f"{doc.doc_id}-{tok.meta['anchor']}"
             ident, n = base, 2
             while ident in used:
                 ident, n = f"{base}-{n}", n + 1
@@ -153,6 +197,30 @@ def _figures(doc: Document, labels: list[Label], diags: list[Diagnostic]) -> Non
         if not image.content.strip():
             diags.append(error(doc.source.rel_path, doc.parsed.line_of(tok), "figure-alt",
                                "figure has no alt text: describe the image in ![...]"))
+
+
+def _nesting_cuts(doc: Document, diags: list[Diagnostic]) -> None:
+    for start in dict.fromkeys(doc.parsed.env.get("nesting_cut", ())):
+        diags.append(error(doc.source.rel_path, doc.source.body_line + start,
+                           "nesting-too-deep",
+                           f"lists or quotations nested more than {MAX_NESTING} levels deep "
+                           "(a list item counts two); the text from here to the end of the "
+                           "enclosing block is not printed"))
+
+
+def _unused_footnotes(doc: Document, diags: list[Diagnostic]) -> None:
+    """A footnote nothing refers to is never printed: say so, with its line."""
+    refs = doc.parsed.env.get("footnotes", {}).get("refs", {})
+    body = doc.source.body
+    for key, ident in refs.items():
+        if ident != -1:
+            continue
+        label = key[1:]
+        at = body.find(f"[^{label}]:")
+        line = doc.source.body_line + (body.count("\n", 0, at) if at >= 0 else 0)
+        diags.append(warning(doc.source.rel_path, line, "footnote-unused",
+                             f"footnote [^{label}] is never referred to, so it is not "
+                             "printed"))
 
 
 def _footnotes(doc: Document) -> tuple[dict[int, list[Token]], dict[int, int]]:
