@@ -22,6 +22,7 @@ from ..pdf.layout import write_pdf
 from ..render import common_values, render_epub, render_print
 from ..source.load import load_book
 from ..transform import EditionContent, transform_edition
+from ..transform.citations import unused_entries
 
 FORMATS = ("pdf", "epub")
 PAGE_MAP_SOURCES = {"pdf": "page breaks of the PDF laid out in this run",
@@ -91,6 +92,8 @@ def check(book_dir: Path, progress: Progress = _noop) -> list[Diagnostic]:
         contents[lang] = transform_edition(book, lang)
         diags += contents[lang].diagnostics
     diags += terminology_report(book, contents)
+    diags += unused_entries(book, {k for c in contents.values() for d in c.documents
+                                   for k in d.cited_keys})
     diags += check_catalogs(book.config.languages, book.root) + check_versions(book)
     return sorted(set(diags))
 

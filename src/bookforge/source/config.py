@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import ConfigError, Diagnostic, error, raise_if_errors
 from ..model import Author, BookConfig, Licence, Series
+from .bibliography import bibliography_paths
 
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 TRIMS = {"A4", "A5", "B5", "6x9in"}
@@ -145,6 +146,9 @@ BOOK_SCHEMA: dict[str, Field] = {
     "isbn": Field(_is_isbn_map),
     "markdown": Field(_is_table, sub={"allow_html": Field(_is_bool)}),
     "glossary": Field(_is_table, sub={"gloss": Field(_choice(*GLOSS_STYLES))}),
+    "bibliography": Field(lambda v: None if bibliography_paths(v) else
+                          "must be a path or a list of paths (.bib, .json, .yaml)"),
+    "citation_style": Field(_is_str),
 }
 
 PART_SCHEMA: dict[str, Field] = {
@@ -253,6 +257,8 @@ def load_config(book_dir: Path) -> BookConfig:
         isbn={k: dict(v) for k, v in data.get("isbn", {}).items()},
         allow_html=bool(data.get("markdown", {}).get("allow_html", False)),
         gloss=data.get("glossary", {}).get("gloss", "first-per-chapter"),
+        bibliography=bibliography_paths(data.get("bibliography")) or (),
+        citation_style=data.get("citation_style", "apa").strip(),
     )
 
 

@@ -2,8 +2,9 @@
 
 Parses every document the edition prints, then runs the token transforms in this order:
 structure (ids, figures, tables, footnotes, sections) -> resources (images) ->
-glossary terms (first-use glosses, per chapter or per volume) -> cross-references
-(which need every label of the book). Returns new values; the `Book`
+citations (CSL-formatted, a reference list per chapter) -> glossary terms (first-use
+glosses, per chapter or per volume) -> cross-references (which need every label of the
+book). Returns new values; the `Book`
 is never modified.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from ..errors import Diagnostic, error
 from ..model import Book, Chapter, Part
+from .citations import apply_citations
 from .glossary import apply_glossary
 from .model import Document, EditionContent, Label, TermUse
 from .parse import parse_source
@@ -63,6 +65,7 @@ def transform_edition(book: Book, lang: str) -> EditionContent:
         doc, found = transform_document(book, lang, chapter, part, number, diags)
         merge_labels(found, labels, diags)
         docs.append(doc)
+    apply_citations(book, docs, diags)
     apply_glossary(docs, book.glossary, book.config.gloss, diags)
     for doc in docs:
         resolve_xrefs(doc, labels, diags)

@@ -43,6 +43,15 @@ class TermUse:
     glossed: bool = False  # the first use that got "(*counterpart*)" added
 
 
+@dataclass(frozen=True)
+class Reference:
+    """One entry of a document's generated reference list, formatted by the CSL style."""
+
+    key: str
+    id: str  # the anchor its citations link to
+    html: str
+
+
 @dataclass
 class Document:
     """One front-matter text or chapter of an edition, with its transformed tokens."""
@@ -58,6 +67,9 @@ class Document:
     footnote_numbers: dict[int, int] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)  # book-relative paths used
     term_uses: list[TermUse] = field(default_factory=list)  # glossary terms, reading order
+    cited_keys: list[str] = field(default_factory=list)  # bibliography keys, reading order
+    references: list[Reference] = field(default_factory=list)  # the generated list
+    references_heading: str = ""
 
     @property
     def source(self) -> Source:

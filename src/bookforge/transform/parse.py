@@ -22,6 +22,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from ..model import Source
+from .citation_syntax import citation_plugin
 from .sanitize import sanitize_html
 
 HEADING_ATTRS_RE = re.compile(r"\s*(\{[^{}]*\})\s*$")
@@ -89,6 +90,7 @@ def markdown(allow_html: bool) -> MarkdownIt:
     md.use(footnote_plugin, inline=False)
     md.use(deflist_plugin)
     md.use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRS)
+    md.use(citation_plugin)
     md.core.ruler.push("heading_attrs", _heading_attrs)
     if allow_html:
         md.core.ruler.push("sanitize_html", _sanitize_raw_html)
