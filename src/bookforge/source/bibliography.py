@@ -64,6 +64,7 @@ _latex = LatexNodes2Text()
 
 def _text(value: str) -> str:
     """LaTeX markup of a BibTeX value -> plain Unicode ("G{\\"o}del" -> "Gödel")."""
+    value = value.replace("``", "\u201c").replace("''", "\u201d")  # TeX quotes
     if "\\" in value or "{" in value or "$" in value:
         value = _latex.latex_to_text(value)
     return " ".join(value.replace("~", "\u00a0").split())
