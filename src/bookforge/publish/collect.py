@@ -15,12 +15,14 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pypdf
 from lxml import etree
 
 from ..i18n import Localizer
 from ..model import Author, Book, BookConfig, Chapter
+from ..transform.citations import cited_works
 
 MEDIA_TYPES = {"pdf": "application/pdf", "epub": "application/epub+zip"}
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -145,6 +147,7 @@ class ChapterInfo:
     keywords: Mapping[str, tuple[str, ...]]
     part_title: Mapping[str, str]
     pages: Mapping[str, tuple[int, int]]  # lang -> first and last page in that edition's PDF
+    references: tuple[Mapping[str, Any], ...] = ()  # CSL-JSON of the works it cites
 
 
 @dataclass(frozen=True)
@@ -310,7 +313,7 @@ def volume_abstract(book: Book, lang: str) -> str:
     return cfg.subtitle.get(lang, "")
 
 
-def _chapter_info(chapter: Chapter, number: int, part_title: Mapping[str, str],
+def _chapter_info(book: Book, chapter: Chapter, number: int, part_title: Mapping[str, str],
                   languages: tuple[str, ...], pages: Mapping[str, Mapping[str, tuple[int, int]]]
                   ) -> ChapterInfo:
     first = next(iter(chapter.versions.values()))
@@ -322,6 +325,7 @@ def _chapter_info(chapter: Chapter, number: int, part_title: Mapping[str, str],
         part_title=part_title,
         pages={lang: pages[lang][titles[lang]] for lang in languages
                if titles[lang] in pages.get(lang, {})},
+        references=tuple(e.csl for e in cited_works(book, chapter)),
     )
 
 
@@ -353,7 +357,7 @@ def collect(book: Book, files: Mapping[tuple[str, str], Path],
     for part in book.parts:
         for chapter in part.chapters:
             number += 1
-            chapters.append(_chapter_info(chapter, number, part.title, languages, pages))
+            chapters.append(_chapter_info(book, chapter, number, part.title, languages, pages))
     return Volume(config=cfg, editions=tuple(editions), chapters=tuple(chapters))
 
 

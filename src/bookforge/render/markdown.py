@@ -139,7 +139,10 @@ class DocRenderer:
         section = ('<section class="references" epub:type="bibliography" '
                    'role="doc-bibliography"' if epub else
                    '<section class="references" role="doc-bibliography"')
-        item_attrs = ' role="doc-biblioentry"' if epub else ""
+        # DPUB-ARIA 1.1 deprecates role="doc-biblioentry" (EPUBCheck warns, RSC-017): the
+        # entries are plain list items of the doc-bibliography section, typed for reading
+        # systems with the EPUB vocabulary's biblioentry instead
+        item_attrs = ' epub:type="biblioentry"' if epub else ""
         items = "".join(f'<li id="{escapeHtml(r.id)}"{item_attrs}>{r.html}</li>\n'
                         for r in refs)
         return (f'{section} aria-labelledby="{self.doc.doc_id}-references">\n'

@@ -18,7 +18,7 @@ from markdown_it.token import Token
 
 from ..errors import Diagnostic, error, warning
 from ..i18n import Localizer
-from ..model import BibEntry, Book
+from ..model import BibEntry, Book, Chapter, Source
 from ..text import slugify
 from .csl import Cluster, StyleError, csl_locale, format_citations, style_path
 from .model import Document, Reference, Section
@@ -45,9 +45,13 @@ def reference_id(doc: Document, key: str) -> str:
 
 
 def _entries_for(book: Book, doc: Document) -> Mapping[str, BibEntry]:
+    return entries_for(book, doc.source)
+
+
+def entries_for(book: Book, source: Source) -> Mapping[str, BibEntry]:
     """The bibliography a document sees: its own files first, then book.toml's."""
     out: dict[str, BibEntry] = {}
-    paths = (*doc.source.bibliography, *book.config.bibliography)
+    paths = (*source.bibliography, *book.config.bibliography)
     for path in reversed(paths):  # earlier files win
         if path in book.bibliographies:
             out.update((e.key, e) for e in book.bibliographies[path].entries)
@@ -139,3 +143,20 @@ def unused_entries(book: Book, cited: set[str]) -> list[Diagnostic]:
                 out.append(warning(entry.path, entry.line, "bib-unused",
                                    f"'{entry.key}' is cited in no chapter"))
     return out
+
+
+def cited_works(book: Book, chapter: Chapter) -> tuple[BibEntry, ...]:
+    """The works a chapter cites (any of its language versions), in first-cited order; for
+    the publish step, which has no transformed documents."""
+    from .parse import markdown  # parse imports this package's syntax module
+
+    found: dict[str, BibEntry] = {}
+    for source in chapter.versions.values():
+        entries = entries_for(book, source)
+        for block in markdown(book.config.allow_html).parse(source.body):
+            for child in block.children or []:
+                if child.type == "citation":
+                    for cite in child.meta["cluster"].cites:
+                        if cite.key in entries:
+                            found.setdefault(cite.key, entries[cite.key])
+    return tuple(found.values())

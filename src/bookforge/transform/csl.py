@@ -40,6 +40,7 @@ ITEM_OPEN, ITEM_MID, ITEM_CLOSE = "\ue000", "\ue001", "\ue002"  # around each ci
 ITEM_RE = re.compile(f"{ITEM_OPEN}(\\d+){ITEM_MID}(.*?){ITEM_CLOSE}", re.S)
 NAMES_RE = re.compile(f"{NAMES_OPEN}(.*?){NAMES_CLOSE}", re.S)
 NESTED_OPEN, NESTED_CLOSE = re.compile(f"{NAMES_OPEN}+"), re.compile(f"{NAMES_CLOSE}+")
+QUOTE_PUNCT = re.compile("\u201d([.,])")
 LEADING_DELIMITER = re.compile(r"^(?:\s|[,;:.])+")
 LOCALES_DIR = Path(citeproc.__file__).parent / "data" / "locales"
 
@@ -111,6 +112,7 @@ def _style(path: str, locale: str, variant: str) -> CitationStylesStyle:
             style = CitationStylesStyle(path, locale=locale, validate=False)
         except (etree.XMLSyntaxError, ValueError, OSError) as exc:
             raise StyleError(f"cannot read citation style {Path(path).name}: {exc}") from None
+    _uninitialised_names(style.root)
     if variant != "plain":
         for names in style.root.iter(f"{{{CSL_NS}}}names"):
             names.set("prefix", NAMES_OPEN + names.get("prefix", ""))
@@ -120,6 +122,34 @@ def _style(path: str, locale: str, variant: str) -> CitationStylesStyle:
             if name.get("and") == "symbol":
                 name.set("and", "text")
     return style
+
+
+def _uninitialised_names(root: etree._Element) -> None:
+    """citeproc-py initialises every name once the style sets `initialize-with`, even where
+    a `cs:name` says `initialize="false"` (MLA, Chicago: full given names). The style-wide
+    option is moved onto the names that do initialise, so the others print in full."""
+    mark = root.get("initialize-with")
+    inner = [e for tag in ("citation", "bibliography")
+             for e in root.iter(f"{{{CSL_NS}}}{tag}") if e.get("initialize-with") is not None]
+    if mark is None or inner:
+        return
+    for name in root.iter(f"{{{CSL_NS}}}name"):
+        if name.get("initialize") != "false" and name.get("initialize-with") is None:
+            name.set("initialize-with", mark)
+    del root.attrib["initialize-with"]
+
+
+@lru_cache(maxsize=32)
+def punctuation_in_quote(locale: str) -> bool:
+    """Whether the locale moves a period or comma inside closing quotes (en-US, id-ID)."""
+    tree = etree.parse(str(LOCALES_DIR / f"locales-{locale}.xml"))
+    options = tree.find(f".//{{{CSL_NS}}}style-options")
+    return options is not None and options.get("punctuation-in-quote") == "true"
+
+
+def _quotes(text: str, locale: str) -> str:
+    """citeproc-py leaves "”." as it is; the locale may want ".”"."""
+    return QUOTE_PUNCT.sub("\\1\u201d", text) if punctuation_in_quote(locale) else text
 
 
 def _engine(path: str, locale: str, variant: str, refs: Sequence[Mapping[str, Any]],
@@ -140,6 +170,18 @@ def _cite(bib: CitationStylesBibliography, items: Sequence[CitationItem]) -> str
     return NESTED_CLOSE.sub(NAMES_CLOSE, NESTED_OPEN.sub(NAMES_OPEN, text))
 
 
+def _escaped(value: Any) -> Any:
+    """CSL data with every string HTML-escaped: citeproc-py's HTML formatter escapes only
+    the terms it adds, not the variables ("Simon & Schuster" must not break XHTML)."""
+    if isinstance(value, str):
+        return escape(value, quote=False)
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: v if k in ("id", "type") else _escaped(v) for k, v in value.items()}
+    return value
+
+
 def _plain(text: str) -> str:
     return NAMES_RE.sub(r"\1", str(text))
 
@@ -150,7 +192,7 @@ def format_citations(refs: Mapping[str, Mapping[str, Any]], clusters: Sequence[C
     `refs` is key -> CSL-JSON in first-cited order; `href` gives each entry's link."""
     keys = list(refs)
     ident = {k: f"r{n}" for n, k in enumerate(keys)}  # citeproc-py lower-cases keys
-    data = [{**refs[k], "id": ident[k]} for k in keys]
+    data = [{**_escaped(dict(refs[k])), "id": ident[k]} for k in keys]
     path = str(style_file)
     style = _style(path, locale, "plain")
     citation = style.root.find(f"{{{CSL_NS}}}citation")
@@ -172,8 +214,8 @@ def format_citations(refs: Mapping[str, Mapping[str, Any]], clusters: Sequence[C
             html = _narrative(marked, narrative, cluster.cites[0], ident)
         else:
             html = _parenthetical(marked, cluster.cites, ident)
-        out.append(ITEM_RE.sub(lambda m, c=cluster.cites: link(m, c), html))
-    entries = tuple((key_of[item.key], _plain(text).strip())
+        out.append(_quotes(ITEM_RE.sub(lambda m, c=cluster.cites: link(m, c), html), locale))
+    entries = tuple((key_of[item.key], _quotes(_plain(text).strip(), locale))
                     for item, text in zip(plain.items, plain.bibliography(), strict=True))
     return Formatted(tuple(out), entries)
 
@@ -234,3 +276,10 @@ def _year_suffixes(path: str, locale: str, data: list[dict[str, Any]],
     if not suffix:
         return data
     return [{**d, "year-suffix": suffix[d["id"]]} if d["id"] in suffix else d for d in data]
+
+
+def format_entry(csl: Mapping[str, Any], style_file: Path, locale: str) -> str:
+    """One work's reference-list entry (HTML) in a style: the chapter pages' "cite this"."""
+    bib = _engine(str(style_file), locale, "plain", [{**_escaped(dict(csl)), "id": "r0"}],
+                  ["r0"])
+    return _quotes(_plain(bib.bibliography()[0]).strip(), locale)
