@@ -317,3 +317,22 @@ def test_publish_chapter_page_references_bibtex_and_ris(built_citations: Path) -
         ris = site[f"{lang}/01-alpha-01-trust.ris"].decode().split("\r\n")
         assert ris[0] == "TY  - CHAP" and ris[-2] == "ER  -" and "AU  - Cấu, Nguyễn Thị Hư" in ris
         assert f"UR  - https://example.org/book/{lang}/01-alpha-01-trust.html" in ris
+
+
+def test_preview_formats_citations_as_the_build_does(tmp_path: Path) -> None:
+    from bookforge.preview.engine import PreviewEngine
+
+    from .test_preview_engine import assert_same_as_full_build
+
+    book = tmp_path / "book"
+    shutil.copytree(FIXTURES / "citations", book)
+    engine = PreviewEngine(book)
+    engine.refresh()
+    assert_same_as_full_build(engine, book)
+    bib = book / "references.bib"
+    _write(bib, bib.read_text(encoding="utf-8").replace("year      = {2019}",
+                                                        "year      = {2009}"))
+    engine.refresh({bib})  # not a chapter: the bibliography is read again
+    assert_same_as_full_build(engine, book)
+    page = engine.snapshot.editions["en"].documents[1]
+    assert any(r.key == "rekaan2019" and "(2009)" in r.html for r in page.references)

@@ -13,14 +13,15 @@ kept in the snapshot and the previous good book stays on show.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import BookforgeError, Diagnostic, SourceError, error
-from ..model import Book, Chapter, Glossary, Part, Source
+from ..model import BibFile, Book, Chapter, Glossary, Part, Source
 from ..source.load import load_book, read_source
 from ..transform import Document, EditionContent, Label, documents, merge_labels, transform_document
+from ..transform.citations import apply_citations
 from ..transform.glossary import apply_glossary
 from ..transform.xref import resolve_xrefs
 
@@ -35,6 +36,8 @@ class DocKey:
     number: int | None
     glossary: Glossary
     gloss: str  # book.toml [glossary] gloss style
+    bibliographies: Mapping[str, BibFile] = field(default_factory=dict)  # and its style:
+    citation_style: str = "apa"
 
 
 @dataclass
@@ -140,7 +143,8 @@ class PreviewEngine:
         fresh: list[str] = []
         per_volume = book.config.gloss == "first-per-volume"
         keys = [(c, p, DocKey(c.doc_id, c.version(lang), p.slug if p else "", n, book.glossary,
-                              book.config.gloss)) for c, p, n in documents(book)]
+                              book.config.gloss, book.bibliographies,
+                              book.config.citation_style)) for c, p, n in documents(book)]
         if per_volume and any(self._stale(lang, c, k) for c, _, k in keys):
             self._drop(lang)
         entries: list[CachedDoc] = []
@@ -207,6 +211,7 @@ def _transform_one(book: Book, lang: str, chapter: Chapter, part: Part | None,
     """Parse and transform one document as `transform_edition` does, but for xrefs."""
     diags: list[Diagnostic] = []
     doc, labels = transform_document(book, lang, chapter, part, key.number, diags)
+    apply_citations(book, [doc], diags)
     if glossary:
         apply_glossary([doc], book.glossary, book.config.gloss, diags)
     return CachedDoc(key, doc, labels, diags)
