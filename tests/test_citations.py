@@ -114,6 +114,22 @@ def test_reference_list_is_exactly_the_cited_works_and_links_resolve(fixture_htm
     assert "desk@example.org" in text and "@rekaan2019" in text  # e-mail and code untouched
 
 
+def test_bibtex_fields_become_csl() -> None:
+    from bookforge.source.bibliography import bibtex_to_csl
+
+    csl = bibtex_to_csl("article", {
+        "author": ["{World Health Organization}", "Gödel, Kurt", "van der Berg, J."],
+        "title": "``Good'' {G}overnance -- a G{\\\"o}del note", "number": "2--3",
+        "pages": "10--24", "year": "2006", "langid": "indonesian"})
+    assert csl["type"] == "article-journal" and csl["issue"] == "2\u20133"
+    assert csl["author"] == [{"literal": "World Health Organization"},
+                             {"family": "Gödel", "given": "Kurt"},
+                             {"family": "Berg", "given": "J.", "non-dropping-particle": "van der"}]
+    assert csl["title"] == "\u201cGood\u201d Governance \u2013 a Gödel note"
+    assert csl["page"] == "10-24" and csl["language"] == "id"
+    assert csl["issued"] == {"date-parts": [[2006]]}
+
+
 def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 

@@ -64,7 +64,9 @@ _latex = LatexNodes2Text()
 
 def _text(value: str) -> str:
     """LaTeX markup of a BibTeX value -> plain Unicode ("G{\\"o}del" -> "Gödel")."""
-    value = value.replace("``", "\u201c").replace("''", "\u201d")  # TeX quotes
+    # TeX quotes and dashes, which pylatexenc converts only along with other markup
+    value = value.replace("``", "\u201c").replace("''", "\u201d")
+    value = value.replace("---", "\u2014").replace("--", "\u2013")
     if "\\" in value or "{" in value or "$" in value:
         value = _latex.latex_to_text(value)
     return " ".join(value.replace("~", "\u00a0").split())
