@@ -352,3 +352,12 @@ def test_preview_formats_citations_as_the_build_does(tmp_path: Path) -> None:
     assert_same_as_full_build(engine, book)
     page = engine.snapshot.editions["en"].documents[1]
     assert any(r.key == "rekaan2019" and "(2009)" in r.html for r in page.references)
+
+
+def test_hand_typed_reference_list_is_kept_with_a_suggestion() -> None:
+    book, _ = load_book(FIXTURES / "minimal")
+    content = transform_edition(book, "id")
+    warnings = [d for d in content.diagnostics if d.code == "references-handwritten"]
+    assert {d.path for d in warnings} == {"parts/01-alpha/01-trust.id.md"}
+    html = render_print(content)
+    assert "Daftar Pustaka" in html and "Putnam, R. D. (2000)." in html
