@@ -184,8 +184,10 @@ def _catalog_strings() -> dict[str, set[str]]:
 
 def _source_text(book_dir: Path) -> str:
     """Everything an author wrote that an edition may print: chapter files, front
-    matter, part and book metadata, glossary."""
-    files = [p for p in book_dir.rglob("*") if p.suffix in (".md", ".toml", ".csv")]
+    matter, part and book metadata, glossary, bibliography (its titles are printed as
+    written, in the language of each work)."""
+    files = [p for p in book_dir.rglob("*")
+             if p.suffix in (".md", ".toml", ".csv", ".bib", ".json", ".yaml")]
     return "\n".join(p.read_text(encoding="utf-8") for p in files)
 
 

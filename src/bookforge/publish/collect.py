@@ -13,12 +13,14 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from lxml import etree
 
 from ..build.manifest import Manifest, OutputFile, read_manifest
 from ..i18n import Localizer, localizer
 from ..model import Author, Book, BookConfig, Chapter
+from ..transform.citations import cited_works
 from ..transform.meta import EditionMeta, edition_meta
 from ..transform.resources import IMAGE_TYPES
 
@@ -143,6 +145,7 @@ class ChapterInfo:
     keywords: Mapping[str, tuple[str, ...]]
     part_title: Mapping[str, str]
     pages: Mapping[str, tuple[int, int]]  # lang -> first and last page in that edition's PDF
+    references: tuple[Mapping[str, Any], ...] = ()  # CSL-JSON of the works it cites
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,7 @@ def file_info(meta: EditionMeta, fmt: str, path: Path, built: OutputFile) -> Fil
                     pages=built.pages)
 
 
-def _chapter_info(chapter: Chapter, number: int, part_title: Mapping[str, str],
+def _chapter_info(book: Book, chapter: Chapter, number: int, part_title: Mapping[str, str],
                   languages: tuple[str, ...], pages: Mapping[str, Mapping[str, tuple[int, int]]]
                   ) -> ChapterInfo:
     first = next(iter(chapter.versions.values()))
@@ -239,6 +242,7 @@ def _chapter_info(chapter: Chapter, number: int, part_title: Mapping[str, str],
         part_title=part_title,
         pages={lang: pages[lang][chapter.doc_id] for lang in languages
                if chapter.doc_id in pages.get(lang, {})},
+        references=tuple(e.csl for e in cited_works(book, chapter)),
     )
 
 
@@ -267,7 +271,7 @@ def collect(book: Book, files: Mapping[tuple[str, str], Path],
     for part in book.parts:
         for chapter in part.chapters:
             number += 1
-            chapters.append(_chapter_info(chapter, number, part.title, languages, pages))
+            chapters.append(_chapter_info(book, chapter, number, part.title, languages, pages))
     return Volume(config=cfg, editions=tuple(editions), chapters=tuple(chapters), book=book)
 
 

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from ..i18n import Localizer
 from ..render import render_template
 from . import urls
-from .cite import CitedChapter, apa, mla
+from .cite import CitedChapter, apa, bibtex, highwire_reference, mla, ris
 from .collect import (
     ACCESSIBILITY,
     ChapterInfo,
@@ -204,19 +204,35 @@ def highwire(volume: Volume, ch: ChapterInfo, lang: str, u: Urls) -> list[tuple[
     if ch.abstract.get(lang):
         tags.append(("citation_abstract", ch.abstract[lang]))
     tags.append(("citation_abstract_html_url", u.absolute(urls.chapter(lang, ch.doc_id))))
+    tags += [("citation_reference", highwire_reference(csl)) for csl in ch.references]
     return tags
 
 
-def chapter_page(volume: Volume, ch: ChapterInfo, lang: str, u: Urls) -> Page:
+def cited_chapter(volume: Volume, ch: ChapterInfo, lang: str, u: Urls) -> CitedChapter:
+    """The chapter as the edition in `lang` prints it, for its citations."""
     cfg = volume.config
+    page = urls.chapter(lang, ch.doc_id)
+    return CitedChapter(authors=ch.authors, title=ch.title[lang],
+                        book_title=volume.edition(lang).title, editors=cfg.editors,
+                        publisher=cfg.publisher, year=cfg.date.year, pages=ch.pages.get(lang),
+                        url=u.absolute(page) if u.base_url else "", place=cfg.place,
+                        lang=lang)
+
+
+def citation_files(volume: Volume, ch: ChapterInfo, lang: str, u: Urls) -> Iterator[Page]:
+    """The chapter's citation as BibTeX and RIS, for reference managers."""
+    cited = cited_chapter(volume, ch, lang, u)
+    yield Page(urls.chapter_citation(lang, ch.doc_id, "bib"), bibtex(cited))
+    yield Page(urls.chapter_citation(lang, ch.doc_id, "ris"), ris(cited))
+
+
+def chapter_page(volume: Volume, ch: ChapterInfo, lang: str, u: Urls) -> Page:
     loc = volume.localizer(lang)
     page = urls.chapter(lang, ch.doc_id)
     edition = volume.edition(lang)
     pdf = edition.file("pdf")
     pages = ch.pages.get(lang)
-    cited = CitedChapter(authors=ch.authors, title=ch.title[lang], book_title=edition.title,
-                         editors=cfg.editors, publisher=cfg.publisher, year=cfg.date.year,
-                         pages=pages, url=u.absolute(page) if u.base_url else "")
+    cited = cited_chapter(volume, ch, lang, u)
     abstracts = [{"lang": code, "language": loc.language_name(code), "text": text}
                  for code, text in sorted(ch.abstract.items(), key=lambda kv: kv[0] != lang)]
     keywords = [{"lang": code, "language": loc.language_name(code), "text": "; ".join(k)}
@@ -229,6 +245,8 @@ def chapter_page(volume: Volume, ch: ChapterInfo, lang: str, u: Urls) -> Page:
         number=ch.number, authors=ch.authors, abstracts=abstracts, keywords=keywords,
         pages=pages, pdf_href=pdf_href, meta=highwire(volume, ch, lang, u),
         apa=apa(cited, loc), mla=mla(cited, loc),
+        bibtex_href=u.href(urls.chapter_citation(lang, ch.doc_id, "bib"), page),
+        ris_href=u.href(urls.chapter_citation(lang, ch.doc_id, "ris"), page),
         canonical=u.absolute(page) if u.base_url else None,
         **_common(volume, lang, page, u, lambda code: urls.chapter(code, ch.doc_id)))
     return Page(page, html)
@@ -253,6 +271,7 @@ def site_pages(volume: Volume, u: Urls) -> Iterator[Page]:
         yield landing_page(volume, e.lang, u)
         for ch in volume.chapters:
             yield chapter_page(volume, ch, e.lang, u)
+            yield from citation_files(volume, ch, e.lang, u)
 
 
 def stylesheet() -> bytes:

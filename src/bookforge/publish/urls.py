@@ -23,6 +23,11 @@ def chapter(lang: str, doc_id: str) -> str:
     return f"{lang}/{doc_id}.html"
 
 
+def chapter_citation(lang: str, doc_id: str, fmt: str) -> str:
+    """The chapter's own citation as a file: fmt "bib" (BibTeX) or "ris"."""
+    return f"{lang}/{doc_id}.{fmt}"
+
+
 def download(name: str) -> str:
     return f"files/{name}"
 

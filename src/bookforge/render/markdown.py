@@ -163,6 +163,35 @@ class DocRenderer:
         paras = [self.inline(t.children or []) for t in body if t.type == "inline"]
         return " ".join(paras)
 
+    def r_citation(self, tokens: Sequence[Token], i: int) -> str:
+        """A citation formatted by the CSL style (transform/citations.py); "??key" for
+        keys the bibliography lacks."""
+        meta = tokens[i].meta
+        missing = "".join(f'<span class="citation missing">??{escapeHtml(k)}</span>'
+                          for k in meta.get("missing", ()))
+        return str(meta.get("html", "")) + missing if meta.get("html") or missing \
+            else escapeHtml(tokens[i].content)
+
+    def reference_list(self) -> str:
+        """The document's generated reference list, under its localised heading."""
+        refs = self.doc.references
+        if not refs:
+            return ""
+        epub = self.ctx.epub
+        section = ('<section class="references" epub:type="bibliography" '
+                   'role="doc-bibliography"' if epub else
+                   '<section class="references" role="doc-bibliography"')
+        # DPUB-ARIA 1.1 deprecates role="doc-biblioentry" (EPUBCheck warns, RSC-017): the
+        # entries are plain list items of the doc-bibliography section, typed for reading
+        # systems with the EPUB vocabulary's biblioentry instead
+        item_attrs = ' epub:type="biblioentry"' if epub else ""
+        items = "".join(f'<li id="{escapeHtml(r.id)}"{item_attrs}>{r.html}</li>\n'
+                        for r in refs)
+        return (f'{section} aria-labelledby="{self.doc.doc_id}-references">\n'
+                f'<h2 id="{self.doc.doc_id}-references">'
+                f"{escapeHtml(self.doc.references_heading)}</h2>\n"
+                f'<ul class="references">\n{items}</ul>\n</section>\n')
+
     def r_span_open(self, tokens: Sequence[Token], i: int) -> str:
         return f"<span{_attrs(tokens[i])}>"
 
@@ -216,6 +245,7 @@ class DocRenderer:
                 out.append(self.md.renderer.render([tok], self.md.options, {}))
         if section_open:
             out.append("</section>\n")
+        out.append(self.reference_list())
         if self.ctx.epub:
             out.append(self.epub_notes())
         return "".join(out)

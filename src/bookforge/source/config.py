@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import ConfigError, Diagnostic, error, raise_if_errors
 from ..model import Author, BookConfig, Licence, Series
+from .bibliography import bibliography_paths
 
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 TRIMS = {"A4", "A5", "B5", "6x9in"}
@@ -178,6 +179,9 @@ BOOK_SCHEMA: dict[str, Field] = {
     "isbn": Field(_is_isbn_map),
     "markdown": Field(_is_table, sub={"allow_html": Field(_is_html_mode)}),
     "glossary": Field(_is_table, sub={"gloss": Field(_choice(*GLOSS_STYLES))}),
+    "bibliography": Field(lambda v: None if bibliography_paths(v) else
+                          "must be a path or a list of paths (.bib, .json, .yaml)"),
+    "citation_style": Field(_is_str),
 }
 
 PART_SCHEMA: dict[str, Field] = {
@@ -218,6 +222,10 @@ TRANSLATION_SCHEMA: dict[str, Field] = {  # a chapter's text in another language
     "keywords": Field(_is_strings),
 }
 
+def _is_paths(v: Any) -> str | None:
+    return None if bibliography_paths(v) is not None else "must be a path or a list of paths"
+
+
 FRONT_MATTER_SCHEMA: dict[str, Field] = {  # of a front-matter text; chapters add authors
     "title": Field(_is_str, required=True, code="front-matter-title"),
     "short_title": Field(_is_text),
@@ -226,6 +234,7 @@ FRONT_MATTER_SCHEMA: dict[str, Field] = {  # of a front-matter text; chapters ad
     "keywords": Field(_is_strings),
     "translations": Field(_is_table, values=TRANSLATION_SCHEMA, keys=_is_lang_code,
                           code="front-matter-translations"),
+    "bibliography": Field(_is_paths),
 }
 
 CHAPTER_SCHEMA: dict[str, Field] = {
@@ -363,6 +372,8 @@ def load_config(book_dir: Path) -> BookConfig:
         isbn={k: dict(v) for k, v in data.get("isbn", {}).items()},
         allow_html=html_mode(data.get("markdown", {}).get("allow_html", "safe")),
         gloss=data.get("glossary", {}).get("gloss", "first-per-chapter"),
+        bibliography=bibliography_paths(data.get("bibliography")) or (),
+        citation_style=data.get("citation_style", "apa").strip(),
     )
 
 

@@ -6,15 +6,17 @@ problem in every file is collected before `SourceError` is raised.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..errors import ConfigError, Diagnostic, SourceError, error, warning
-from ..model import Book, Chapter, Part, Source, Translation
+from ..model import BibFile, Book, Chapter, Part, Source, Translation
+from .bibliography import bibliography_paths, merge_files, read_bibliography
 from .config import (
     CHAPTER_SCHEMA,
     FRONT_MATTER_SCHEMA,
@@ -67,13 +69,45 @@ def load_book(book_dir: Path) -> tuple[Book, list[Diagnostic]]:
 
     glossary, gdiags = load_glossary(book_dir / "glossary.csv", book_dir)
     diags += gdiags
+    sources = [s for c in (*front, *(c for p in parts for c in p.chapters))
+               for s in c.versions.values()]
+    bibliographies = load_bibliographies(book_dir, config.bibliography, sources, diags)
 
     errors = [d for d in diags if d.is_error]
     if errors:
         raise SourceError(sorted(errors))
     book = Book(root=book_dir, config=config, front=tuple(front), parts=tuple(parts),
-                glossary=glossary)
+                glossary=glossary, bibliographies=bibliographies)
     return book, sorted(diags)
+
+
+def load_bibliographies(book_dir: Path, book_paths: Sequence[str], sources: Sequence[Source],
+                        diags: list[Diagnostic]) -> dict[str, BibFile]:
+    """Read book.toml's bibliography files and those the chapters name (relative to the
+    chapter file), each once; a file outside the book is refused."""
+    wanted: dict[str, str] = {}  # book-relative path -> who named it
+    for p in book_paths:
+        wanted.setdefault(p, "book.toml")
+    for src in sources:
+        for p in src.bibliography:
+            wanted.setdefault(p, src.rel_path)
+    files: dict[str, BibFile] = {}
+    for rel, named_in in wanted.items():
+        path = (book_dir / rel).resolve()
+        if not path.is_relative_to(book_dir):
+            diags.append(error(named_in, 0, "bib-outside",
+                               f"bibliography '{rel}' is outside the book folder"))
+            continue
+        found: list[Diagnostic] = []
+        files[rel] = read_bibliography(path, rel, found)
+        diags += [d if d.code != "bib-missing" else error(named_in, 0, d.code,
+                                                          f"bibliography '{rel}' not found")
+                  for d in found]
+    merge_files((files[p] for p in book_paths if p in files), diags)
+    for src in sources:
+        if src.bibliography:
+            merge_files((files[p] for p in src.bibliography if p in files), diags)
+    return files
 
 
 def load_part(book_dir: Path, slug: str, languages: tuple[str, ...],
@@ -166,7 +200,14 @@ def read_source(path: Path, book_dir: Path, lang: str, kind: str,
         keywords=tuple(str(k).strip() for k in meta.get("keywords") or ()),
         translations={str(code): _translation(str(code), t)
                       for code, t in (meta.get("translations") or {}).items()},
+        bibliography=_chapter_bibliography(meta.get("bibliography"), path, book_dir),
     )
+
+
+def _chapter_bibliography(value: Any, path: Path, book_dir: Path) -> tuple[str, ...]:
+    """Front matter `bibliography` paths, relative to the chapter file -> book-relative."""
+    rels = bibliography_paths(value) or ()
+    return tuple(os.path.relpath(os.path.normpath(path.parent / r), book_dir) for r in rels)
 
 
 def _translation(lang: str, t: Mapping[str, Any]) -> Translation:

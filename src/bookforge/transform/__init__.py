@@ -2,7 +2,8 @@
 
 Parses every document the edition prints, then runs the token transforms in this order:
 structure (ids, figures, tables, footnotes, sections) -> raw HTML (sanitize) ->
-resources (images) -> glossary terms (first-use glosses, per chapter or per volume) ->
+resources (images) -> citations (CSL-formatted, a reference list per chapter) ->
+glossary terms (first-use glosses, per chapter or per volume) ->
 cross-references (which need every label of the book) -> links between documents. Every
 pass returns new values; the `Book`, and any `Document` an earlier run made, are never
 modified.
@@ -16,12 +17,13 @@ on every run, against the labels of the whole book.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import Diagnostic, error
-from ..model import Book, Chapter, Glossary, Part, Source
+from ..model import BibFile, Book, Chapter, Glossary, Part, Source
+from .citations import cite_document
 from .glossary import apply_glossary
 from .limits import within_limits
 from .links import resolve_links
@@ -57,7 +59,8 @@ def transform_document(book: Book, lang: str, chapter: Chapter, part: Part | Non
     parsed = parse_source(source, book.config.allow_html)
     doc, labels = structure(parsed, chapter, part, number, diags)
     sanitize_document(doc, book.config.allow_html, diags)
-    return resolve_images(doc, book.root, diags), labels
+    doc = resolve_images(doc, book.root, diags)
+    return cite_document(book, doc, diags), labels
 
 
 def merge_labels(found: Iterable[Label], labels: dict[str, Label],
@@ -81,6 +84,8 @@ class DocKey:
     allow_html: str
     glossary: Glossary
     gloss: str  # book.toml [glossary] gloss style
+    bibliographies: Mapping[str, BibFile]  # every bibliography file of the book, and
+    citation_style: str  # the style citations are formatted in
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,7 @@ class TransformCache:
 def _key(book: Book, lang: str, chapter: Chapter, number: int | None) -> DocKey:
     cfg = book.config
     return DocKey(chapter.doc_id, chapter.version(lang), number, book.root, cfg.allow_html,
-                  book.glossary, cfg.gloss)
+                  book.glossary, cfg.gloss, book.bibliographies, cfg.citation_style)
 
 
 def _entry(book: Book, lang: str, chapter: Chapter, part: Part | None, key: DocKey) -> _Entry:

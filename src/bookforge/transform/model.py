@@ -46,6 +46,15 @@ class TermUse:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """One entry of a document's generated reference list, formatted by the CSL style."""
+
+    key: str
+    id: str  # the anchor its citations link to
+    html: str
+
+
+@dataclass(frozen=True)
 class Document:
     """One front-matter text or chapter of an edition, with its transformed tokens.
 
@@ -64,6 +73,9 @@ class Document:
     footnote_numbers: Mapping[int, int] = field(default_factory=dict)
     images: tuple[str, ...] = ()  # book-relative paths used
     term_uses: tuple[TermUse, ...] = ()  # glossary terms, reading order
+    cited_keys: tuple[str, ...] = ()  # bibliography keys, reading order
+    references: tuple[Reference, ...] = ()  # the generated list
+    references_heading: str = ""
 
     @property
     def source(self) -> Source:

@@ -22,6 +22,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from ..model import Source
+from .citation_syntax import citation_plugin
 
 HEADING_ATTRS_RE = re.compile(r"\s*(\{[^{}]*\})\s*$")
 ALLOWED_ATTRS = ("id", "class", "key", "lang", "title", "width", "height")
@@ -117,6 +118,7 @@ def markdown(allow_html: str | bool = "none") -> MarkdownIt:
     md.use(footnote_plugin, inline=False)
     md.use(deflist_plugin)
     md.use(attrs_plugin, spans=True, allowed=ALLOWED_ATTRS)
+    md.use(citation_plugin)
     md.core.ruler.push("heading_attrs", _heading_attrs)
     _report_nesting_cuts(md)
     return md
