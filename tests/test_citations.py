@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from bookforge.build.driver import check
+from bookforge.check import check
 from bookforge.render import render_print
 from bookforge.source.load import load_book
 from bookforge.transform import transform_edition
