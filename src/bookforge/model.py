@@ -84,6 +84,9 @@ class BookConfig:
     isbn: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     allow_html: bool = False
     gloss: str = "first-per-chapter"
+    # side-by-side editions: (verso language, recto language) pairs, and their glosses
+    parallel: tuple[tuple[str, str], ...] = ()
+    parallel_gloss: str = "off"
 
     def isbn_for(self, lang: str, fmt: str) -> str | None:
         return self.isbn.get(lang, {}).get(fmt)

@@ -230,10 +230,13 @@ def _refine(eb: epub.EpubBook, ident: str, prop: str, value: str, **attrs: str) 
     _meta(eb, prop, value, refines="#" + ident, **attrs)
 
 
-def describe(eb: epub.EpubBook, book: Book, lang: str, values: dict, loc: Localizer) -> None:
-    """The package metadata: titles, people, identifiers, rights, subjects, series."""
+def describe(eb: epub.EpubBook, book: Book, lang: str, values: dict, loc: Localizer,
+             edition: str | None = None) -> None:
+    """The package metadata: titles, people, identifiers, rights, subjects, series.
+    `edition` names a parallel edition ("id+en"), whose identifier is its own and whose
+    `values` give the recto language's title (`other_title`, `other_lang`) as well."""
     cfg = book.config
-    eb.set_identifier(book_identifier(book, lang))
+    eb.set_identifier(book_identifier(book, edition or lang))
     eb.title = str(values["title"])
     eb.add_metadata("DC", "title", eb.title, {"id": "title"})
     _refine(eb, "title", "title-type", "main")
@@ -242,7 +245,13 @@ def describe(eb: epub.EpubBook, book: Book, lang: str, values: dict, loc: Locali
         eb.add_metadata("DC", "title", str(values["subtitle"]), {"id": "subtitle"})
         _refine(eb, "subtitle", "title-type", "subtitle")
         _refine(eb, "subtitle", "display-seq", "2")
+    if values.get("other_title"):
+        eb.add_metadata("DC", "title", str(values["other_title"]),
+                        {"id": "parallel-title", XML_LANG: str(values["other_lang"])})
+        _refine(eb, "parallel-title", "display-seq", "3")
     eb.set_language(lang)
+    if values.get("other_lang"):
+        eb.add_metadata("DC", "language", str(values["other_lang"]))
     for i, editor in enumerate(cfg.editors, 1):
         _person(eb, "creator", f"editor-{i}", editor, "edt")
     for i, author in enumerate(chapter_authors(book, lang), 1):
@@ -288,7 +297,8 @@ def _content(pages: Sequence[EpubPage], images: Sequence[str], markers: int) -> 
 
 def _cover(book: Book, lang: str, values: dict, loc: Localizer) -> tuple[bytes, str, tuple]:
     editors = loc.gettext("Edited by") + " " + str(values["editor_names"])
-    edition = loc.gettext("{language} edition").format(language=loc.language_title(lang))
+    edition = str(values.get("cover_edition") or loc.gettext("{language} edition").format(
+        language=loc.language_title(lang)))
     cover = make_cover(CoverText(str(values["title"]), str(values.get("subtitle") or ""),
                                  editors, edition, book.config.publisher, lang))
     alt = loc.gettext("Cover") + ": " + str(values["title"])
@@ -328,10 +338,12 @@ def with_page_markers(pages: Sequence[EpubPage], nav: str,
 
 
 def write_epub(book: Book, lang: str, pages: list[EpubPage], images: list[str],
-               target: Path, values: dict, pmap: pagemap.PageMap | None = None) -> EpubResult:
+               target: Path, values: dict, pmap: pagemap.PageMap | None = None,
+               edition: str | None = None) -> EpubResult:
+    """`lang`: the edition's (first) language; `edition`: a parallel edition's name."""
     loc = Localizer(lang, book.root)
     eb = epub.EpubBook()
-    describe(eb, book, lang, values, loc)
+    describe(eb, book, lang, values, loc, edition)
     for p in pages:
         _check_xml(p.file_name, p.xhtml)
     documents, markers = with_page_markers(pages, _nav(pages, lang, loc, values), pmap)

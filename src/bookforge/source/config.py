@@ -144,7 +144,9 @@ BOOK_SCHEMA: dict[str, Field] = {
     }),
     "isbn": Field(_is_isbn_map),
     "markdown": Field(_is_table, sub={"allow_html": Field(_is_bool)}),
-    "glossary": Field(_is_table, sub={"gloss": Field(_choice(*GLOSS_STYLES))}),
+    "glossary": Field(_is_table, sub={"gloss": Field(_choice(*GLOSS_STYLES)),
+                                      "parallel_gloss": Field(_choice(*GLOSS_STYLES))}),
+    "parallel": Field(_is_str_list),  # side-by-side editions, "id+en" (verso language first)
 }
 
 PART_SCHEMA: dict[str, Field] = {
@@ -232,6 +234,7 @@ def load_config(book_dir: Path) -> BookConfig:
         if missing:
             diags.append(error(rel, key_line(text, key), "config-missing-lang",
                                f"'{key}' has no text for {', '.join(missing)}"))
+    diags += _parallel_problems(data.get("parallel", []), languages, text, rel)
     raise_if_errors(diags, ConfigError)
     return BookConfig(
         slug=data["slug"],
@@ -253,7 +256,23 @@ def load_config(book_dir: Path) -> BookConfig:
         isbn={k: dict(v) for k, v in data.get("isbn", {}).items()},
         allow_html=bool(data.get("markdown", {}).get("allow_html", False)),
         gloss=data.get("glossary", {}).get("gloss", "first-per-chapter"),
+        parallel=tuple(tuple(p.split("+")) for p in data.get("parallel", ())),  # type: ignore[misc]
+        parallel_gloss=data.get("glossary", {}).get("parallel_gloss", "off"),
     )
+
+
+def _parallel_problems(pairs: list[str], languages: tuple[str, ...], text: str,
+                       rel: str) -> list[Diagnostic]:
+    """Each `parallel` entry is two different languages of the book joined by "+"."""
+    out = []
+    for pair in pairs:
+        codes = pair.split("+")
+        if len(codes) != 2 or codes[0] == codes[1] or not set(codes) <= set(languages):
+            out.append(error(rel, key_line(text, "parallel"), "config-parallel",
+                             f"'parallel' entry {pair!r} must be two different languages of "
+                             f"{list(languages)} joined by '+', e.g. "
+                             f"\"{'+'.join(languages[:2])}\""))
+    return out
 
 
 def page_size_ok(trim: str) -> bool:
