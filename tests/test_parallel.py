@@ -1,0 +1,282 @@
+"""The parallel edition (id+en): alignment, the two-column PDF read back with poppler and
+pikepdf, the EPUB read back with EPUBCheck, DAISY Ace and pandoc. The fixture book
+tests/fixtures/parallel has a chapter translated block for block, one whose translation
+has an extra paragraph and lacks a section, and one written in Indonesian only."""
+
+from __future__ import annotations
+
+import subprocess
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pikepdf
+import pytest
+from lxml import etree
+from pypdf import PdfReader
+
+from bookforge.errors import ConfigError
+from bookforge.source.config import load_config
+from bookforge.source.load import load_book
+from bookforge.transform import transform_edition
+from bookforge.transform.align import align, blocks
+from bookforge.transform.structure import plain_text
+
+from .conftest import BOOK, FIXTURES, run_cli
+from .test_epub import ace_violations, markdown_words, words
+from .test_outputs import epubcheck_messages
+
+FIXTURE = FIXTURES / "parallel"
+OPF = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
+
+
+@pytest.fixture(scope="session")
+def built_parallel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The fixture built with --edition all: id, en and the id+en book.toml lists."""
+    out = tmp_path_factory.mktemp("build-parallel")
+    result = run_cli("build", str(FIXTURE), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out, result.stderr
+
+
+@pytest.fixture(scope="session")
+def built_parallel_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("build-parallel-book")
+    result = run_cli("build", str(BOOK), "--edition", "id+en", "--out", str(out), "-q")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def page_texts(pdf: Path) -> list[str]:
+    """Each page's words, casefolded and joined without spaces (hyphenation undone)."""
+    count = len(PdfReader(pdf).pages)
+    out = []
+    for n in range(1, count + 1):
+        text = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        out.append("".join(words(text)))
+    return out
+
+
+def first_words(tokens: list, block, n: int = 7) -> str:  # type: ignore[no-untyped-def]
+    inline = next(t for t in tokens[block.start:block.end] if t.type == "inline")
+    return "".join(words(plain_text(inline))[:n])
+
+
+def pair_pages(book_dir: Path, pdf: Path) -> list[tuple[str, str, int | None, int | None]]:
+    """(chapter, part, page of the id block, page of the en block) for every aligned pair
+    of paragraphs; pages are indexes into the PDF, searched forward in reading order."""
+    book, _ = load_book(book_dir)
+    left, right = transform_edition(book, "id"), transform_edition(book, "en")
+    pages = page_texts(pdf)
+    found = []
+    at = 0
+    for a, b in zip(left.chapters(), right.chapters(), strict=True):
+        if a.lang == b.lang:
+            continue
+        for row in align(a.tokens, b.tokens):
+            if row.by != "block" or row.left[0].kind != "paragraph":
+                continue
+            where = []
+            for doc, block in ((a, row.left[0]), (b, row.right[0])):
+                snippet = first_words(doc.tokens, block)
+                where.append(next((i for i in range(at, len(pages)) if snippet in pages[i]),
+                                  None))
+            if where[0] is not None:
+                at = where[0]
+            found.append((a.doc_id, a.part.slug if a.part else "", where[0], where[1]))
+    return found
+
+
+def structure_roots(doc: pikepdf.Pdf) -> list[str]:
+    """The types of the structure tree's top elements: one Document for one tree."""
+    kids = doc.Root.StructTreeRoot.K
+    return [str(k.S) for k in (kids if isinstance(kids, pikepdf.Array) else [kids])]
+
+
+# -- alignment --------------------------------------------------------------------------
+
+def _docs(doc_id: str) -> tuple:
+    book, _ = load_book(FIXTURE)
+    docs = [next(d for d in transform_edition(book, lang).documents if d.doc_id == doc_id)
+            for lang in ("id", "en")]
+    return docs[0], docs[1]
+
+
+def _row_text(doc, row_blocks) -> str:  # type: ignore[no-untyped-def]
+    return " ".join(b.text for b in row_blocks)
+
+
+def test_parallel_chapter_aligns_block_for_block() -> None:
+    a, b = _docs("01-harbour-01-tide")
+    rows = align(a.tokens, b.tokens)
+    assert {r.by for r in rows} == {"block"}
+    assert len(rows) == len(blocks(a.tokens)) == len(blocks(b.tokens))
+    kinds = [(r.left[0].kind, r.right[0].kind) for r in rows]
+    assert all(x == y for x, y in kinds)
+    assert {"figure", "table", "bullet_list", "blockquote", "heading"} <= {k for k, _ in kinds}
+
+
+def test_divergent_translation_aligns_by_section() -> None:
+    a, b = _docs("02-market-01-ledger")
+    rows = align(a.tokens, b.tokens)
+    texts = [(r.by, _row_text(a, r.left), _row_text(b, r.right)) for r in rows]
+    # the section with the extra paragraph: its heading pairs, the rest is one row
+    assert ("block", "Harga Pagi", "Morning Prices") in texts
+    section = next(t for t in texts if t[0] == "section")
+    assert "lelang singkat" in section[1] and "chalkboard price means" in section[2]
+    # the section the translation lacks has no counterpart; the next one pairs again
+    unpaired = next(t for t in texts if t[0] == "unpaired")
+    assert unpaired[1].startswith("Utang Pedagang") and unpaired[2] == ""
+    assert ("block", "Pelajaran", "Lessons") in texts
+    assert texts[-1][1].startswith("Buku besar") and texts[-1][2].startswith("A ledger")
+
+
+def test_parallel_key_is_validated(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    book.mkdir()
+    text = (FIXTURE / "book.toml").read_text(encoding="utf-8")
+    (book / "book.toml").write_text(text.replace('parallel = ["id+en"]',
+                                                 'parallel = ["id+fr", "en+en"]'),
+                                    encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(book)
+    found = [d.format() for d in err.value.diagnostics]
+    assert len(found) == 2 and all("error[config-parallel]" in f for f in found)
+    assert found[0].startswith("book.toml:5:") and "'id+fr'" in found[0]
+    assert load_config(FIXTURE).parallel == (("id", "en"),)
+
+
+def test_unknown_edition_is_refused(tmp_path: Path) -> None:
+    result = run_cli("build", str(FIXTURE), "--edition", "id+fr", "--out", str(tmp_path))
+    assert result.returncode == 1
+    assert "error[edition-unknown]" in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+# -- the fixture book's parallel edition --------------------------------------------------
+
+def test_all_builds_the_parallel_edition_with_the_warning(built_parallel: tuple[Path, str]
+                                                         ) -> None:
+    out, stderr = built_parallel
+    assert sorted(p.name for p in out.iterdir() if p.suffix in (".pdf", ".epub")) == sorted(
+        f"pelabuhan-{e}.{f}" for e in ("en", "id", "id+en") for f in ("epub", "pdf"))
+    warning = next(line for line in stderr.splitlines() if "translation-structure" in line)
+    assert warning.startswith("parts/02-market/01-ledger.en.md:")
+    assert "first divergence" in warning and "Pelajaran" in warning
+
+
+def test_fixture_pairs_start_on_one_page(built_parallel: tuple[Path, str]) -> None:
+    out, _ = built_parallel
+    found = pair_pages(FIXTURE, out / "pelabuhan-id+en.pdf")
+    assert len(found) >= 5
+    assert [f for f in found if f[2] is None or f[2] != f[3]] == []
+
+
+def test_fixture_pdf_is_tagged_and_reads_id_then_en(built_parallel: tuple[Path, str]) -> None:
+    out, _ = built_parallel
+    pdf = out / "pelabuhan-id+en.pdf"
+    with pikepdf.open(pdf) as doc:
+        assert doc.Root.MarkInfo.Marked is True
+        assert structure_roots(doc) == ["/Document"]
+        assert str(doc.Root.Lang) == "id"
+    struct = subprocess.run(["pdfinfo", "-struct-text", str(pdf)], capture_output=True,
+                            text=True, check=True).stdout
+    text = " ".join(struct.replace('"', " ").split())
+    for id_text, en_text in [("Pada tahun pertama", "In its first year"),
+                             ("Para anggota sepakat", "The members agreed"),
+                             ("Setiap harga ditulis", "Every price is written"),
+                             ("Buku besar yang dibaca", "A ledger read together")]:
+        i, e = text.index(id_text), text.index(en_text)
+        assert i < e, (id_text, en_text)
+        # nothing of the next pair comes between the two sides of this one
+        assert e - i < 900
+
+
+def test_fixture_pdf_has_both_languages_and_one_glossary(built_parallel: tuple[Path, str]
+                                                        ) -> None:
+    out, _ = built_parallel
+    pdf = out / "pelabuhan-id+en.pdf"
+    text = " ".join(page_texts(pdf))
+    plain = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    assert plain.count("Glosarium") == 2  # contents and the glossary's own title
+    assert "Koperasi Nelayan di Teluk Rekaan" in plain
+    assert "Fishing Cooperatives on an Imagined Bay" in plain
+    # the chapter written only in Indonesian is printed once
+    assert text.count("".join(words("hanya ditulis dalam bahasa Indonesia"))) == 1
+    labels = PdfReader(pdf).page_labels
+    assert labels[0] == "i" and "1" in labels
+
+
+def test_fixture_epub_is_valid_and_bilingual(built_parallel: tuple[Path, str],
+                                             tmp_path: Path) -> None:
+    out, _ = built_parallel
+    epub = out / "pelabuhan-id+en.epub"
+    assert epubcheck_messages(epub) == []
+    assert ace_violations(epub, tmp_path / "ace") == []
+    with zipfile.ZipFile(epub) as z:
+        opf = etree.fromstring(z.read("EPUB/content.opf"))
+        chapter = etree.fromstring(z.read("EPUB/02-market-01-ledger.xhtml"))
+        nav = z.read("EPUB/nav.xhtml").decode("utf-8")
+    assert opf.xpath("//dc:language/text()", namespaces=OPF) == ["id", "en"]
+    with zipfile.ZipFile(out / "pelabuhan-id.epub") as z:
+        single = etree.fromstring(z.read("EPUB/content.opf"))
+    ident = opf.xpath("//dc:identifier/text()", namespaces=OPF)
+    assert ident and ident != single.xpath("//dc:identifier/text()", namespaces=OPF)
+    sides = chapter.xpath("//*[@class='pair by-block']/*/@lang")
+    assert sides[:4] == ["id", "en", "id", "en"]
+    assert "Buku Besar di Pasar Ikan / The Ledger at the Fish Market" in nav
+    assert 'epub:type="page-list"' in nav
+
+
+# -- the sample book's parallel edition (slow) -----------------------------------------------
+
+@pytest.mark.slow
+def test_book_pairs_start_on_one_page(built_parallel_book: Path) -> None:
+    pdf = built_parallel_book / "integritas-asean-id+en.pdf"
+    found = pair_pages(BOOK, pdf)
+    labels = PdfReader(pdf).page_labels
+    located = [f for f in found if f[2] is not None and f[3] is not None]
+    per_part = Counter(f[1] for f in located)
+    assert len(per_part) == 6 and min(per_part.values()) >= 5, per_part
+    assert len(located) >= 0.95 * len(found), (len(located), len(found))
+    apart = [(doc, labels[i], labels[e]) for doc, _, i, e in located if i != e]
+    assert apart == []
+
+
+@pytest.mark.slow
+def test_book_pdf_has_both_languages_words(built_parallel_book: Path) -> None:
+    plain = subprocess.run(["pdftotext", str(built_parallel_book / "integritas-asean-id+en.pdf"),
+                            "-"], capture_output=True, text=True, check=True).stdout
+    got = Counter(words(plain))
+    book, _ = load_book(BOOK)
+    for lang in ("id", "en"):
+        wanted = Counter(w for c in (*book.front, *book.chapters())
+                         for w in markdown_words(c.version(lang).body))
+        found = sum(min(n, got[w]) for w, n in wanted.items())
+        assert found / sum(wanted.values()) >= 0.98, (lang, found / sum(wanted.values()))
+
+
+@pytest.mark.slow
+def test_book_epub_valid_and_read_back_by_pandoc(built_parallel_book: Path,
+                                                 tmp_path: Path) -> None:
+    epub = built_parallel_book / "integritas-asean-id+en.epub"
+    assert epubcheck_messages(epub) == []
+    assert ace_violations(epub, tmp_path / "ace") == []
+    plain = subprocess.run(["pandoc", "-f", "epub", "-t", "plain", "--wrap=none", str(epub)],
+                           capture_output=True, text=True, check=True, timeout=300).stdout
+    got = Counter(words(plain))
+    book, _ = load_book(BOOK)
+    for lang in ("id", "en"):
+        wanted = Counter(w for c in (*book.front, *book.chapters())
+                         for w in markdown_words(c.version(lang).body))
+        found = sum(min(n, got[w]) for w, n in wanted.items())
+        assert found / sum(wanted.values()) >= 0.98, (lang, found / sum(wanted.values()))
+
+
+@pytest.mark.slow
+def test_book_pdf_one_structure_tree(built_parallel_book: Path) -> None:
+    with pikepdf.open(built_parallel_book / "integritas-asean-id+en.pdf") as doc:
+        assert doc.Root.MarkInfo.Marked is True
+        assert structure_roots(doc) == ["/Document"]
