@@ -5,6 +5,7 @@ has an extra paragraph and lacks a section, and one written in Indonesian only."
 
 from __future__ import annotations
 
+import re
 import subprocess
 import zipfile
 from collections import Counter
@@ -13,6 +14,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from lxml import etree
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from bookforge.errors import ConfigError
@@ -23,8 +25,10 @@ from bookforge.transform.align import align, blocks
 from bookforge.transform.structure import plain_text
 
 from .conftest import BOOK, FIXTURES, run_cli
+from .preview_support import preview_server
 from .test_epub import ace_violations, markdown_words, words
 from .test_outputs import epubcheck_messages
+from .test_preview_browser import browser  # noqa: F401  (the module's browser fixture)
 
 FIXTURE = FIXTURES / "parallel"
 OPF = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
@@ -280,3 +284,27 @@ def test_book_pdf_one_structure_tree(built_parallel_book: Path) -> None:
     with pikepdf.open(built_parallel_book / "integritas-asean-id+en.pdf") as doc:
         assert doc.Root.MarkInfo.Marked is True
         assert structure_roots(doc) == ["/Document"]
+
+
+# -- the preview's side-by-side view uses the same alignment ------------------------------
+
+def test_preview_side_by_side_is_aligned(browser, fixture_book) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    book = fixture_book("parallel")
+    with preview_server(book, "--chapter", "02-market-01-ledger") as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.url)
+        page.get_by_role("link", name=re.compile("Berdampingan|Side by side")).click()
+        expect(page.locator("h1.chapter-title")).to_have_text(
+            ["Buku Besar di Pasar Ikan", "The Ledger at the Fish Market"])
+        rows = page.locator(".preview-pair.by-block")
+        assert rows.count() >= 4
+        for n in range(rows.count()):
+            left, right = (rows.nth(n).locator(".preview-side").nth(k).bounding_box()
+                           for k in (0, 1))
+            assert left and right and abs(left["y"] - right["y"]) < 1  # the pair starts level
+            assert right["x"] > left["x"] + left["width"] - 1
+        unpaired = page.locator(".preview-pair.by-unpaired")
+        expect(unpaired.locator(".preview-side").nth(0)).to_contain_text("Utang Pedagang")
+        expect(unpaired.locator(".preview-side").nth(1)).to_have_text("")
+        assert page.locator(".preview-pair.by-section").count() == 1
+        page.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markupsafe import Markup
 
@@ -93,15 +93,12 @@ def numbered_notes(html: str) -> str:
     return NOTE_RE.sub(lambda m: f'{m[1]} data-n="{m[2]}"', html)
 
 
-def _context(content: EditionContent, target: str, prefix: str) -> RenderContext:
-    lang = content.lang
-
+def _context(content: EditionContent, target: str) -> RenderContext:
     def href_for(label: Label, doc: Document) -> str:
         here = target == "print" or label.doc_id == doc.doc_id
-        page = "" if here else epub_file_name(label.doc_id)
-        return f"{page}#{prefix}{label.id}"
+        return f"{'' if here else epub_file_name(label.doc_id)}#{label.id}"
 
-    return RenderContext(target=target, loc=Localizer(lang, content.book.root),
+    return RenderContext(target=target, loc=Localizer(content.lang, content.book.root),
                          labels=content.labels, href_for=href_for,
                          resource_url=(lambda p: f"images/{p}") if target == "epub"
                          else (lambda p: p),
@@ -121,43 +118,65 @@ def side_head(doc: Document, lang: str, loc: Localizer) -> SideHead:
                     keywords_label=loc.gettext("Keywords") if ab else "")
 
 
-def _rows(rows: Sequence[Row], left: DocRenderer, right: DocRenderer,
-          prefix: str, print_target: bool) -> tuple[list[PairRow], Markup]:
-    lefts = ["".join(left.blocks_html(b.start, b.end) for b in r.left) for r in rows]
-    rights = ["".join(right.blocks_html(b.start, b.end) for b in r.right) for r in rows]
-    notes = right.epub_notes() if not print_target else ""
-    ids = frozenset(m for h in [*rights, notes] for m in ID_RE.findall(h))
+@dataclass(frozen=True)
+class AlignedBody:
+    """A document's two versions as rows, and each side's EPUB notes (empty in print)."""
+
+    rows: tuple[PairRow, ...]
+    notes: tuple[Markup, Markup]
+
+
+def prefixed(ctx: RenderContext, prefix: str) -> RenderContext:
+    """`ctx` with its links to labels pointing at the prefixed ids of the right side."""
+
+    def href_for(label: Label, doc: Document) -> str:
+        page, _, fragment = ctx.href_for(label, doc).partition("#")
+        return f"{page}#{prefix}{fragment}"
+
+    return replace(ctx, href_for=href_for)
+
+
+def aligned_body(a: Document, b: Document, ctx_a: RenderContext, ctx_b: RenderContext
+                 ) -> AlignedBody:
+    """Documents `a` (left) and `b` (right) rendered block by block in aligned rows; the
+    right side's ids get the prefix "<its language>-". Where both are one version (a
+    chapter written in one language) it is rendered once, in its language's column."""
+    prefix = f"{ctx_b.loc.lang}-"
+    ctx_b = prefixed(ctx_b, prefix)
+    left, right = DocRenderer(a, ctx_a), DocRenderer(b, ctx_b)
+    if a.lang != b.lang:
+        rows = align(a.tokens, b.tokens)
+    elif a.lang == ctx_b.loc.lang:
+        rows = [Row((), (blk,), "unpaired") for blk in blocks(b.tokens)]
+    else:
+        rows = [Row((blk,), (), "unpaired") for blk in blocks(a.tokens)]
+    lefts = ["".join(left.blocks_html(x.start, x.end) for x in r.left) for r in rows]
+    rights = ["".join(right.blocks_html(x.start, x.end) for x in r.right) for r in rows]
+    print_target = ctx_a.target == "print"
+    notes = ("", "") if print_target else (left.epub_notes(), right.epub_notes())
+    ids = frozenset(m for h in [*rights, notes[1]] for m in ID_RE.findall(h))
 
     def side(html: str, own_ids: bool) -> Markup:
         html = prefix_ids(html, prefix, ids) if own_ids else html
         return Markup(numbered_notes(html) if print_target else html)
 
-    out = [PairRow(side(a, False), side(b, True), r.by)
-           for a, b, r in zip(lefts, rights, rows, strict=True)]
-    return out, side(notes, True)
+    return AlignedBody(
+        tuple(PairRow(side(x, False), side(y, True), r.by)
+              for x, y, r in zip(lefts, rights, rows, strict=True)),
+        (side(notes[0], False), side(notes[1], True)))
 
 
 def parallel_doc(content: ParallelContent, a: Document, b: Document, target: str
                  ) -> ParallelDoc:
     """One document of the book as aligned rows (a chapter only in one language: one side)."""
     la, lb = content.pair
-    prefix = f"{lb}-"
-    ctx_a = _context(content.left, target, "")
-    ctx_b = _context(content.right, target, prefix)
-    left, right = DocRenderer(a, ctx_a), DocRenderer(b, ctx_b)
-    if a.lang != b.lang:
-        rows = align(a.tokens, b.tokens)
-    else:  # written in one language only: printed once, in its own column
-        on_right = a.lang == lb
-        rows = [Row((), (blk,), "unpaired") if on_right else Row((blk,), (), "unpaired")
-                for blk in blocks(a.tokens)]
-    pair_rows, notes_b = _rows(rows, left, right, prefix, target == "print")
-    notes_a = Markup(left.epub_notes() if target == "epub" else "")
+    ctx_a, ctx_b = _context(content.left, target), _context(content.right, target)
+    body = aligned_body(a, b, ctx_a, ctx_b)
     return ParallelDoc(
         id=a.doc_id, kind=a.kind, number=a.number,
         heads=(side_head(a, la, ctx_a.loc), side_head(b, lb, ctx_b.loc)),
         authors=a.source.authors, author_names=ctx_a.loc.join([x.name for x in a.source.authors]),
-        rows=tuple(pair_rows), notes=(notes_a, notes_b))
+        rows=body.rows, notes=body.notes)
 
 
 def parallel_docs(content: ParallelContent, target: str
