@@ -22,11 +22,17 @@ from bookforge.source.config import load_config
 from bookforge.source.load import load_book
 from bookforge.transform import transform_edition
 from bookforge.transform.align import align, blocks
-from bookforge.transform.structure import plain_text
 
 from .conftest import BOOK, FIXTURES, run_cli
 from .preview_support import preview_server
-from .test_epub import ace_violations, markdown_words, words
+from .test_epub import (
+    ace_violations,
+    markdown_words,
+    page_list,
+    pdf_page_words,
+    words,
+    words_after_marker,
+)
 from .test_outputs import epubcheck_messages
 from .test_preview_browser import browser  # noqa: F401  (the module's browser fixture)
 
@@ -51,6 +57,73 @@ def built_parallel_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+MM = 72 / 25.4  # points per millimetre
+
+
+def column_texts(pdf: Path, trim_mm: float = 155) -> list[tuple[str, str]]:
+    """Each page's (left column, right column) words, casefolded and joined without
+    spaces. The columns split at the middle of the text block, whose margins alternate
+    (styles/print.css: 22 mm inside, 16 mm outside; the first page is a recto)."""
+    count = len(PdfReader(pdf).pages)
+    halves: dict[tuple[int, int], list[str]] = {}
+    for parity, inner in ((1, 22), (0, 16)):  # rectos (odd page numbers), versos
+        middle = (inner + (trim_mm - 38) / 2) * MM
+        for side, (x, width) in enumerate(((0, middle), (middle, trim_mm * MM - middle))):
+            text = subprocess.run(
+                ["pdftotext", "-x", str(int(x)), "-y", "0", "-W", str(int(width)),
+                 "-H", "2000", str(pdf), "-"],
+                capture_output=True, text=True, check=True).stdout
+            halves[(parity, side)] = text.split("\f")
+    return [tuple("".join(words(halves[(n % 2, side)][n - 1])) for side in (0, 1))
+            for n in range(1, count + 1)]  # type: ignore[misc]
+
+
+# inline tokens whose printed text is not in the source (cross-references, note calls)
+OPAQUE = {"footnote_ref", "image"}
+
+
+def first_words(tokens: list, block, n: int = 7) -> str | None:  # type: ignore[no-untyped-def]
+    """The block's first `n` words as printed, joined; None when something generated (a
+    cross-reference, a note call) comes first."""
+    inline = next(t for t in tokens[block.start:block.end] if t.type == "inline")
+    text = []
+    for child in inline.children or []:
+        if child.type in OPAQUE or (child.type == "link_open" and "xref" in child.meta):
+            break
+        if child.type in ("text", "code_inline"):
+            text.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            text.append(" ")
+    found = words("".join(text))
+    return "".join(found[:n]) if len(found) >= n else None
+
+
+def pair_pages(book_dir: Path, pdf: Path) -> list[tuple[str, str, int | None, int | None]]:
+    """(chapter, part, page of the id block, page of the en block) for every aligned pair
+    of paragraphs whose first words are plain text: the id block searched in the left
+    column, the en block in the right one, forward in reading order."""
+    book, _ = load_book(book_dir)
+    left, right = transform_edition(book, "id"), transform_edition(book, "en")
+    pages = column_texts(pdf)
+    found = []
+    at = 0
+    for a, b in zip(left.chapters(), right.chapters(), strict=True):
+        if a.lang == b.lang:
+            continue
+        for row in align(a.tokens, b.tokens):
+            if row.by != "block" or row.left[0].kind != "paragraph":
+                continue
+            snippets = first_words(a.tokens, row.left[0]), first_words(b.tokens, row.right[0])
+            if None in snippets:
+                continue
+            where = [next((i for i in range(at, len(pages)) if snippet in pages[i][side]),
+                          None) for side, snippet in enumerate(snippets)]
+            if where[0] is not None:
+                at = where[0]
+            found.append((a.doc_id, a.part.slug if a.part else "", where[0], where[1]))
+    return found
+
+
 def page_texts(pdf: Path) -> list[str]:
     """Each page's words, casefolded and joined without spaces (hyphenation undone)."""
     count = len(PdfReader(pdf).pages)
@@ -60,36 +133,6 @@ def page_texts(pdf: Path) -> list[str]:
                               capture_output=True, text=True, check=True).stdout
         out.append("".join(words(text)))
     return out
-
-
-def first_words(tokens: list, block, n: int = 7) -> str:  # type: ignore[no-untyped-def]
-    inline = next(t for t in tokens[block.start:block.end] if t.type == "inline")
-    return "".join(words(plain_text(inline))[:n])
-
-
-def pair_pages(book_dir: Path, pdf: Path) -> list[tuple[str, str, int | None, int | None]]:
-    """(chapter, part, page of the id block, page of the en block) for every aligned pair
-    of paragraphs; pages are indexes into the PDF, searched forward in reading order."""
-    book, _ = load_book(book_dir)
-    left, right = transform_edition(book, "id"), transform_edition(book, "en")
-    pages = page_texts(pdf)
-    found = []
-    at = 0
-    for a, b in zip(left.chapters(), right.chapters(), strict=True):
-        if a.lang == b.lang:
-            continue
-        for row in align(a.tokens, b.tokens):
-            if row.by != "block" or row.left[0].kind != "paragraph":
-                continue
-            where = []
-            for doc, block in ((a, row.left[0]), (b, row.right[0])):
-                snippet = first_words(doc.tokens, block)
-                where.append(next((i for i in range(at, len(pages)) if snippet in pages[i]),
-                                  None))
-            if where[0] is not None:
-                at = where[0]
-            found.append((a.doc_id, a.part.slug if a.part else "", where[0], where[1]))
-    return found
 
 
 def structure_roots(doc: pikepdf.Pdf) -> list[str]:
@@ -234,6 +277,31 @@ def test_fixture_epub_is_valid_and_bilingual(built_parallel: tuple[Path, str],
     assert 'epub:type="page-list"' in nav
 
 
+def misplaced_page_markers(epub: Path, pdf: Path) -> list[str]:
+    """Page-list entries whose next words are not on that PDF page. Words, not a phrase:
+    poppler reads the two column heads of a chapter opener line by line across the page."""
+    entries = page_list(epub)
+    assert [label for _, label in entries] == list(PdfReader(pdf).page_labels)
+    out = []
+    for number, (href, label) in enumerate(entries, 1):
+        page = pdf_page_words(pdf, number)
+        if not page or href.startswith(("nav.xhtml", "index.xhtml")):
+            continue  # a blank page; the contents; the index (chapters here, pages there)
+        after = words_after_marker(epub, href, 3)
+        # the first word may have begun on the page before (hyphenated): its end is here
+        first = not after or any(after[0][k:] in "".join(page)
+                                 for k in range(max(len(after[0]) - 1, 1)))
+        if not (first and set(after[1:]) <= set(page)):
+            out.append(f"page {label} -> {href}: {after}")
+    return out
+
+
+def test_fixture_page_list_follows_the_parallel_pdf(built_parallel: tuple[Path, str]) -> None:
+    out, _ = built_parallel
+    assert misplaced_page_markers(out / "pelabuhan-id+en.epub",
+                                  out / "pelabuhan-id+en.pdf") == []
+
+
 # -- the sample book's parallel edition (slow) -----------------------------------------------
 
 @pytest.mark.slow
@@ -244,7 +312,7 @@ def test_book_pairs_start_on_one_page(built_parallel_book: Path) -> None:
     located = [f for f in found if f[2] is not None and f[3] is not None]
     per_part = Counter(f[1] for f in located)
     assert len(per_part) == 6 and min(per_part.values()) >= 5, per_part
-    assert len(located) >= 0.95 * len(found), (len(located), len(found))
+    assert len(located) >= 0.98 * len(found), (len(located), len(found))
     apart = [(doc, labels[i], labels[e]) for doc, _, i, e in located if i != e]
     assert apart == []
 
@@ -277,6 +345,13 @@ def test_book_epub_valid_and_read_back_by_pandoc(built_parallel_book: Path,
                          for w in markdown_words(c.version(lang).body))
         found = sum(min(n, got[w]) for w, n in wanted.items())
         assert found / sum(wanted.values()) >= 0.98, (lang, found / sum(wanted.values()))
+
+
+@pytest.mark.slow
+def test_book_page_list_follows_the_parallel_pdf(built_parallel_book: Path) -> None:
+    out = built_parallel_book
+    assert misplaced_page_markers(out / "integritas-asean-id+en.epub",
+                                  out / "integritas-asean-id+en.pdf") == []
 
 
 @pytest.mark.slow
