@@ -383,3 +383,33 @@ def test_preview_side_by_side_is_aligned(browser, fixture_book) -> None:  # type
         expect(unpaired.locator(".preview-side").nth(1)).to_have_text("")
         assert page.locator(".preview-pair.by-section").count() == 1
         page.close()
+
+
+# -- publish: the site, the feeds and the records offer the parallel edition ---------------
+
+def test_publish_offers_the_parallel_edition(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    result = run_cli("publish", str(FIXTURE), "--build-dir", str(tmp_path / "build"),
+                     "--out", str(site), "--base-url", "https://example.org/bay/", "-q")
+    assert result.returncode == 0, result.stderr
+    landing = (site / "id" / "index.html").read_text(encoding="utf-8")
+    assert 'href="https://example.org/bay/files/pelabuhan-id+en.pdf"' in landing
+    assert 'href="https://example.org/bay/files/pelabuhan-id+en.epub"' in landing
+    assert "Indonesia – Inggris" in landing and 'id="edition-id-en"' in landing
+    assert len(re.findall(r'id="edition-id"', landing)) == 1
+    atom = {"a": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/terms/"}
+    feed = etree.parse(str(site / "opds.xml"))
+    entries = feed.findall("a:entry", atom)
+    assert [[x.text for x in e.findall("dc:language", atom)] for e in entries] == [
+        ["id"], ["en"], ["id", "en"]]
+    ids = [e.findtext("a:id", namespaces=atom) for e in entries]
+    assert len(set(ids)) == 3
+    links = entries[2].xpath("a:link[@rel='http://opds-spec.org/acquisition/open-access']/@href",
+                             namespaces=atom)
+    assert sorted(links) == ["https://example.org/bay/files/pelabuhan-id+en.epub",
+                             "https://example.org/bay/files/pelabuhan-id+en.pdf"]
+    dc = etree.parse(str(site / "records" / "pelabuhan-id+en.oai_dc.xml"))
+    assert dc.xpath("//dc:language/text()", namespaces=OPF) == ["ind", "eng"]
+    with zipfile.ZipFile(site / "files" / "pelabuhan-id+en.epub") as z:
+        opf = etree.fromstring(z.read("EPUB/content.opf"))
+    assert ids[2] == opf.xpath("//dc:identifier/text()", namespaces=OPF)[0]

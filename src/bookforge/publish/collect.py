@@ -156,6 +156,22 @@ class EditionInfo:
     keywords: tuple[str, ...]
     files: tuple[FileInfo, ...]
     cover: Cover | None = None
+    # a parallel edition: its name ("id+en") and both languages; `lang` is the first
+    name: str = ""
+    languages: tuple[str, ...] = ()
+
+    @property
+    def edition_name(self) -> str:
+        return self.name or self.lang
+
+    @property
+    def all_languages(self) -> tuple[str, ...]:
+        return self.languages or (self.lang,)
+
+    @property
+    def json_language(self) -> str | list[str]:
+        """schema.org inLanguage, OPDS 2 language: one code, or the list of both."""
+        return list(self.languages) if self.languages else self.lang
 
     def file(self, fmt: str) -> FileInfo | None:
         return next((f for f in self.files if f.format == fmt), None)
@@ -176,6 +192,12 @@ class Volume:
     config: BookConfig
     editions: tuple[EditionInfo, ...]
     chapters: tuple[ChapterInfo, ...]
+    parallel: tuple[EditionInfo, ...] = ()  # the side-by-side editions, e.g. id+en
+
+    @property
+    def offered(self) -> tuple[EditionInfo, ...]:
+        """Every edition the site offers: one per language, then the parallel ones."""
+        return self.editions + self.parallel
 
     def edition(self, lang: str) -> EditionInfo:
         return next(e for e in self.editions if e.lang == lang)
@@ -354,7 +376,28 @@ def collect(book: Book, files: Mapping[tuple[str, str], Path],
         for chapter in part.chapters:
             number += 1
             chapters.append(_chapter_info(chapter, number, part.title, languages, pages))
-    return Volume(config=cfg, editions=tuple(editions), chapters=tuple(chapters))
+    return Volume(config=cfg, editions=tuple(editions), chapters=tuple(chapters),
+                  parallel=tuple(_parallel_info(book, pair, files, editions)
+                                 for pair in cfg.parallel
+                                 if any(k[0] == "+".join(pair) for k in files)))
+
+
+def _parallel_info(book: Book, pair: tuple[str, str], files: Mapping[tuple[str, str], Path],
+                   editions: list[EditionInfo]) -> EditionInfo:
+    """A parallel edition: both languages' titles and keywords, its own files."""
+    name = "+".join(pair)
+    by_lang = {e.lang: e for e in editions}
+    cfg = book.config
+    titles = [cfg.title.get(lang) or next(iter(cfg.title.values())) for lang in pair]
+    keywords = tuple(dict.fromkeys(k for lang in pair if lang in by_lang
+                                   for k in by_lang[lang].keywords))
+    infos = tuple(file_info(book, name, fmt, files[(name, fmt)])
+                  for fmt in ("pdf", "epub") if (name, fmt) in files)
+    cover = epub_cover(files[(name, "epub")], name) if (name, "epub") in files else None
+    return EditionInfo(lang=pair[0], title=" = ".join(titles),
+                       subtitle=cfg.subtitle.get(pair[0], ""),
+                       abstract=volume_abstract(book, pair[0]), keywords=keywords,
+                       files=infos, cover=cover, name=name, languages=pair)
 
 
 def _cover(lang: str, files: Mapping[tuple[str, str], Path],
