@@ -220,6 +220,27 @@ def test_fixture_pairs_start_on_one_page(built_parallel: tuple[Path, str]) -> No
     assert [f for f in found if f[2] is None or f[2] != f[3]] == []
 
 
+def test_glosses_are_off_in_the_parallel_edition(built_parallel: tuple[Path, str],
+                                                  fixture_book, tmp_path: Path  # type: ignore[no-untyped-def]
+                                                  ) -> None:
+    out, _ = built_parallel
+
+    def text(pdf: Path) -> str:
+        return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+
+    assert "(cooperative)" in text(out / "pelabuhan-id.pdf")  # the single edition glosses
+    assert "(cooperative)" not in text(out / "pelabuhan-id+en.pdf")
+    book = fixture_book("parallel")  # book.toml turns them on
+    toml = book / "book.toml"
+    toml.write_text(toml.read_text(encoding="utf-8")
+                    + '\n[glossary]\nparallel_gloss = "first-per-chapter"\n', encoding="utf-8")
+    result = run_cli("build", str(book), "--edition", "id+en", "--format", "pdf",
+                     "--out", str(tmp_path), "-q")
+    assert result.returncode == 0, result.stderr
+    assert "(cooperative)" in text(tmp_path / "pelabuhan-id+en.pdf")
+
+
 def test_fixture_pdf_is_tagged_and_reads_id_then_en(built_parallel: tuple[Path, str]) -> None:
     out, _ = built_parallel
     pdf = out / "pelabuhan-id+en.pdf"
