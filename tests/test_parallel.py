@@ -11,7 +11,10 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
+import feedparser
+import onixcheck
 import pikepdf
+import pymarc
 import pytest
 from lxml import etree
 from playwright.sync_api import expect
@@ -431,6 +434,11 @@ def test_publish_offers_the_parallel_edition(tmp_path: Path) -> None:
                              "https://example.org/bay/files/pelabuhan-id+en.pdf"]
     dc = etree.parse(str(site / "records" / "pelabuhan-id+en.oai_dc.xml"))
     assert dc.xpath("//dc:language/text()", namespaces=OPF) == ["ind", "eng"]
+    assert onixcheck.validate(str(site / "records" / "pelabuhan-id+en.onix.xml")) == []
+    marc = pymarc.parse_xml_to_array(str(site / "records" / "pelabuhan-id+en.marc.xml"))[0]
+    assert marc["041"].get_subfields("a") == ["ind", "eng"]
+    assert marc["001"].data == "pelabuhan-id+en"
+    assert feedparser.parse(str(site / "opds.xml")).bozo == 0
     with zipfile.ZipFile(site / "files" / "pelabuhan-id+en.epub") as z:
         opf = etree.fromstring(z.read("EPUB/content.opf"))
     assert ids[2] == opf.xpath("//dc:identifier/text()", namespaces=OPF)[0]
