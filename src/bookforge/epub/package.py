@@ -210,7 +210,13 @@ def describe(eb: epub.EpubBook, meta: EditionMeta, loc: Localizer) -> None:
         eb.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
         _refine(eb, "subtitle", "title-type", "subtitle")
         _refine(eb, "subtitle", "display-seq", "2")
+    if meta.other_title:  # a parallel edition: the recto language's title and language
+        eb.add_metadata("DC", "title", meta.other_title,
+                        {"id": "parallel-title", XML_LANG: meta.other_lang})
+        _refine(eb, "parallel-title", "display-seq", "3")
     eb.set_language(meta.lang)
+    if meta.other_lang:
+        eb.add_metadata("DC", "language", meta.other_lang)
     for i, editor in enumerate(meta.editors, 1):
         _person(eb, "creator", f"editor-{i}", editor, "edt")
     for i, author in enumerate(meta.contributors, 1):
@@ -254,7 +260,8 @@ def _content(pages: Sequence[EpubPage], images: Sequence[str], markers: int) -> 
 
 def _cover(book: Book, lang: str, values: dict, loc: Localizer) -> tuple[bytes, str, tuple]:
     editors = loc.gettext("Edited by") + " " + str(values["editor_names"])
-    edition = loc.gettext("{language} edition").format(language=loc.language_title(lang))
+    edition = str(values.get("cover_edition") or loc.gettext("{language} edition").format(
+        language=loc.language_title(lang)))
     cover = make_cover(CoverText(str(values["title"]), str(values.get("subtitle") or ""),
                                  editors, edition, book.config.publisher, lang))
     alt = loc.gettext("Cover") + ": " + str(values["title"])

@@ -414,18 +414,20 @@ def labels_from_ranges(count: int, ranges: Sequence[tuple[int, str]]) -> list[st
 
 
 def edition_page_map(content: Any, epub_doc_ids: Sequence[str],
-                     document: Any = None, html: str | None = None) -> PageMap:
+                     document: Any = None, html: str | None = None,
+                     render: Any = None) -> PageMap:
     """The page map of an edition's print layout: from `document` (the PDF laid out in this
     run), else the cached map when the print HTML is unchanged, else a fresh layout. The map
     is cached (see `cache_dir`) either way. `html`: the print HTML `render_print(content)`
-    when the caller has it already."""
+    when the caller has it already; `render`: the print renderer (`render_print`)."""
     from .. import __version__
     from ..files import styles_dir
     from ..pdf.layout import PdfOptions, final_layout, page_label_ranges
     from ..render import render_print
 
+    render = render or render_print
     book = content.book
-    html = render_print(content) if html is None else html
+    html = render(content) if html is None else html
     css = (styles_dir() / "print.css").read_text(encoding="utf-8")
     key = fingerprint(__version__, html, css, book.config.trim)
     cache = cache_path(f"{book.config.slug}-{content.lang}", key)
@@ -435,7 +437,7 @@ def edition_page_map(content: Any, epub_doc_ids: Sequence[str],
         if cached is not None:
             return cached
         laid = final_layout(html, book.root, PdfOptions(trim=book.config.trim),
-                            relayout=lambda pages: render_print(content, anchor_pages=pages))
+                            relayout=lambda pages: render(content, anchor_pages=pages))
         document, source = laid.document, "layout"
     labels = labels_from_ranges(len(document.pages), page_label_ranges(document))
     pmap = page_map(document, print_doc_ids(epub_doc_ids), labels, key, source)

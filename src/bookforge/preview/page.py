@@ -1,13 +1,14 @@
 """Preview stage, render: a `Snapshot` and a request (edition, document, view) -> the
 preview page's HTML: the whole book's navigation, the chapter as its edition renders it
-(or its two language versions side by side), the glossary data for tooltips and the
+(or its two language versions side by side, aligned block by block as in the parallel
+edition), the glossary data for tooltips and the
 diagnostics overlay."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -18,6 +19,7 @@ from ..i18n import Localizer, localizer, roman
 from ..model import Book, Chapter
 from ..render import DocView, TermView, common_values, doc_view, glossary_view, render_template
 from ..render.markdown import RenderContext
+from ..render.parallel import AlignedBody, aligned_body
 from ..transform import Document, EditionContent, Label
 from .engine import Snapshot
 
@@ -158,18 +160,33 @@ def _find(content: EditionContent, doc_id: str) -> Document | None:
     return next((d for d in content.documents if d.doc_id == doc_id), None)
 
 
-def _column(snapshot: Snapshot, lang: str, doc_id: str, view_lang: str) -> Column | None:
+def _column(snapshot: Snapshot, lang: str, doc_id: str, view_lang: str,
+            opener_only: bool = False) -> Column | None:
+    """One edition's document; `opener_only`: its title, authors and abstracts (the side
+    by side view sets the body out in aligned rows below them)."""
     content = snapshot.editions.get(lang)
     doc = _find(content, doc_id) if content else None
     if content is None or doc is None:
         return None
     loc = localizer(content.book, lang)
     view = doc_view(doc, _context(content, lang), lang)
+    if opener_only:
+        view = replace(view, body=Markup(""))
     template = "epub/chapter.xhtml" if doc.kind == "chapter" else "epub/front.xhtml"
     xhtml = render_template(template, loc, page_title=view.title, page_lang=view.lang,
                             **common_values(content, loc), ch=view, doc=view, part=None)
     name = localizer(content.book, view_lang).language_name(lang)
     return Column(lang, name, view, Markup(_body(xhtml)))
+
+
+def aligned_rows(snapshot: Snapshot, langs: list[str], doc_id: str) -> AlignedBody | None:
+    """The document's first two language versions in the rows of the parallel edition."""
+    contents = [snapshot.editions.get(x) for x in langs[:2]]
+    docs = [_find(c, doc_id) if c else None for c in contents]
+    if None in contents or None in docs:
+        return None
+    ctx_a, ctx_b = (_context(c, c.lang) for c in contents)  # type: ignore[union-attr]
+    return aligned_body(docs[0], docs[1], ctx_a, ctx_b)  # type: ignore[arg-type]
 
 
 def _body(xhtml: str) -> str:
@@ -205,6 +222,7 @@ def render_page(snapshot: Snapshot, request: PageRequest, pdf_href: str | None,
     status = 200
     columns: list[Column] = []
     side_langs: list[str] = []
+    pairs: AlignedBody | None = None
     if content is not None:
         doc = _find(content, request.doc_id)
         if doc is None:
@@ -212,15 +230,18 @@ def render_page(snapshot: Snapshot, request: PageRequest, pdf_href: str | None,
         else:
             side_langs = [x for x in book.config.languages if x in doc.chapter.versions] \
                 if book else []
-            langs = side_langs if request.side_by_side and len(side_langs) > 1 else [lang]
-            columns = [c for c in (_column(snapshot, x, doc.doc_id, lang) for x in langs) if c]
+            side = request.side_by_side and len(side_langs) > 1
+            langs = side_langs[:2] if side else [lang]
+            pairs = aligned_rows(snapshot, langs, doc.doc_id) if side else None
+            columns = [c for c in (_column(snapshot, x, doc.doc_id, lang, pairs is not None)
+                                   for x in langs) if c]
     cfg = book.config if book else None
     title = (cfg.title.get(lang) or next(iter(cfg.title.values()))) if cfg else "bookforge"
     terms = _terms(snapshot, lang)
     html = render_template(
         "preview/page.html", loc, lang=lang, book_title=title,
         version=version or str(snapshot.version), styles_version=snapshot.styles,
-        nav=_nav(content, request, loc) if content else [], columns=columns,
+        nav=_nav(content, request, loc) if content else [], columns=columns, pairs=pairs,
         request=request, editions=[(x, loc.language_name(x), page_url(
             x, request.doc_id, request.side_by_side)) for x in (cfg.languages if cfg else ())],
         single_href=page_url(lang, request.doc_id),

@@ -65,7 +65,7 @@ def stale_editions(book: Book, build_dir: Path) -> tuple[str, ...]:
     manifest does not describe."""
     newest = _newest_source(book)
     stale = []
-    for lang in book.config.languages:
+    for lang in offered_editions(book):
         paths = [output_path(book, lang, fmt, build_dir) for fmt in FORMATS]
         if not all(p.is_file() and p.stat().st_mtime >= newest for p in paths):
             stale.append(lang)
@@ -75,6 +75,11 @@ def stale_editions(book: Book, build_dir: Path) -> tuple[str, ...]:
         except ManifestError:
             stale.append(lang)
     return tuple(stale)
+
+
+def offered_editions(book: Book) -> tuple[str, ...]:
+    """The languages, then the parallel editions ("id+en") book.toml lists."""
+    return (*book.config.languages, *("+".join(p) for p in book.config.parallel))
 
 
 def _check_dirs(options: PublishOptions) -> list[Diagnostic]:
@@ -101,7 +106,7 @@ def publish(book_dir: Path, options: PublishOptions, progress: Progress = _noop
             return PublishResult(options.site_dir, (), rebuilt, tuple(sorted(set(diags))))
     progress("collect")
     files = {(lang, fmt): output_path(book, lang, fmt, options.build_dir)
-             for lang in book.config.languages for fmt in FORMATS}
+             for lang in offered_editions(book) for fmt in FORMATS}
     try:
         volume = collect(book, files)
     except ManifestError as exc:
@@ -125,10 +130,11 @@ def site_files(volume: Volume, u: Urls) -> dict[str, bytes]:
     out[urls.OPDS_ROOT] = opds.opds_root(volume, u)
     out[urls.OPDS2] = opds.opds2(volume, u)
     slug = volume.config.slug
-    for e in volume.editions:
-        out[urls.record(slug, e.lang, "marc")] = records.marcxml(volume, e, u)
-        out[urls.record(slug, e.lang, "oai_dc")] = records.oai_dc(volume, e, u)
-        out[urls.record(slug, e.lang, "onix")] = records.onix(volume, e, u)
+    for e in volume.offered:
+        name = e.edition_name
+        out[urls.record(slug, name, "marc")] = records.marcxml(volume, e, u)
+        out[urls.record(slug, name, "oai_dc")] = records.oai_dc(volume, e, u)
+        out[urls.record(slug, name, "onix")] = records.onix(volume, e, u)
         if e.cover:
             out[urls.download(e.cover.name)] = e.cover.data
             if e.cover.thumbnail is not None:
@@ -146,7 +152,7 @@ def write_site(volume: Volume, site_dir: Path, u: Urls) -> tuple[str, ...]:
             target = tmp / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        for e in volume.editions:
+        for e in volume.offered:
             for f in e.files:
                 target = tmp / urls.download(f.name)
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -157,5 +163,5 @@ def write_site(volume: Volume, site_dir: Path, u: Urls) -> tuple[str, ...]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
-    return tuple(sorted([*files, *(urls.download(f.name) for e in volume.editions
+    return tuple(sorted([*files, *(urls.download(f.name) for e in volume.offered
                                    for f in e.files)]))

@@ -21,7 +21,7 @@ from ..build.manifest import Manifest, OutputFile, read_manifest
 from ..i18n import Localizer, localizer
 from ..model import Author, Book, BookConfig, Chapter
 from ..transform.citations import cited_works
-from ..transform.meta import EditionMeta, edition_meta
+from ..transform.meta import EditionMeta, edition_meta, parallel_meta
 from ..transform.resources import IMAGE_TYPES
 
 MEDIA_TYPES = {"pdf": "application/pdf", "epub": "application/epub+zip"}
@@ -153,6 +153,22 @@ class EditionInfo:
     meta: EditionMeta
     files: tuple[FileInfo, ...]
     cover: Cover | None = None
+    # a parallel edition: its name ("id+en") and both languages; `lang` is the first
+    name: str = ""
+    languages: tuple[str, ...] = ()
+
+    @property
+    def edition_name(self) -> str:
+        return self.name or self.lang
+
+    @property
+    def all_languages(self) -> tuple[str, ...]:
+        return self.languages or (self.lang,)
+
+    @property
+    def json_language(self) -> str | list[str]:
+        """schema.org inLanguage, OPDS 2 language: one code, or the list of both."""
+        return list(self.languages) if self.languages else self.lang
 
     @property
     def lang(self) -> str:
@@ -160,6 +176,9 @@ class EditionInfo:
 
     @property
     def title(self) -> str:
+        """The edition's title; both languages' for a parallel edition ("A = B")."""
+        if self.meta.other_title:
+            return f"{self.meta.title} = {self.meta.other_title}"
         return self.meta.title
 
     @property
@@ -198,6 +217,12 @@ class Volume:
     def localizer(self, lang: str) -> Localizer:
         """The labels of the `lang` edition, with the book's own catalogs."""
         return localizer(self.book, lang)
+    parallel: tuple[EditionInfo, ...] = ()  # the side-by-side editions, e.g. id+en
+
+    @property
+    def offered(self) -> tuple[EditionInfo, ...]:
+        """Every edition the site offers: one per language, then the parallel ones."""
+        return self.editions + self.parallel
 
     def edition(self, lang: str) -> EditionInfo:
         return next(e for e in self.editions if e.lang == lang)
@@ -224,7 +249,7 @@ def epub_cover(path: Path, lang: str) -> Cover | None:
 
 def file_info(meta: EditionMeta, fmt: str, path: Path, built: OutputFile) -> FileInfo:
     """The published file: facts from the build manifest, identifiers from `meta`."""
-    return FileInfo(lang=meta.lang, format=fmt, source=path, name=path.name, size=built.size,
+    return FileInfo(lang=meta.edition, format=fmt, source=path, name=path.name, size=built.size,
                     sha256=built.sha256, media_type=MEDIA_TYPES[fmt], version=built.version,
                     identifier=meta.identifiers[fmt], isbn=meta.isbns.get(fmt),
                     pages=built.pages)
@@ -260,19 +285,30 @@ def collect(book: Book, files: Mapping[tuple[str, str], Path],
     built = {key: manifest.files[key] for key in files}
     pages = {lang: built[(lang, "pdf")].chapters for lang in languages
              if (lang, "pdf") in built}
-    editions = []
-    for lang in languages:
-        meta = edition_meta(book, lang)
-        infos = tuple(file_info(meta, fmt, files[(lang, fmt)], built[(lang, fmt)])
-                      for fmt in ("pdf", "epub") if (lang, fmt) in files)
-        editions.append(EditionInfo(meta, infos, _cover(lang, files, cover_files or {})))
+    editions = [_edition_info(edition_meta(book, lang), files, built, cover_files)
+                for lang in languages]
     chapters = []
     number = 0
     for part in book.parts:
         for chapter in part.chapters:
             number += 1
             chapters.append(_chapter_info(book, chapter, number, part.title, languages, pages))
-    return Volume(config=cfg, editions=tuple(editions), chapters=tuple(chapters), book=book)
+    parallel = tuple(_edition_info(parallel_meta(book, pair), files, built, cover_files)
+                     for pair in cfg.parallel
+                     if any(k[0] == "+".join(pair) for k in files))
+    return Volume(config=cfg, editions=tuple(editions), chapters=tuple(chapters), book=book,
+                  parallel=parallel)
+
+
+def _edition_info(meta: EditionMeta, files: Mapping[tuple[str, str], Path],
+                  built: Mapping[tuple[str, str], OutputFile],
+                  cover_files: Mapping[str, Path] | None) -> EditionInfo:
+    """An edition as the site offers it: its metadata, its built files and cover."""
+    name = meta.edition
+    infos = tuple(file_info(meta, fmt, files[(name, fmt)], built[(name, fmt)])
+                  for fmt in ("pdf", "epub") if (name, fmt) in files)
+    return EditionInfo(meta, infos, _cover(name, files, cover_files or {}),
+                       name=meta.name, languages=meta.languages if meta.name else ())
 
 
 def _cover(lang: str, files: Mapping[tuple[str, str], Path],

@@ -64,7 +64,8 @@ def _entry(feed: etree._Element, volume: Volume, e: EditionInfo, u: Urls) -> Non
     for a in e.meta.contributors:
         contributor = _el(entry, "contributor")
         _el(contributor, "name", a.name)
-    _el(entry, "language", e.lang, ns=DCTERMS)
+    for lang in e.all_languages:
+        _el(entry, "language", lang, ns=DCTERMS)
     _el(entry, "publisher", cfg.publisher, ns=DCTERMS)
     _el(entry, "issued", cfg.date.isoformat(), ns=DCTERMS)
     for f in e.files:
@@ -91,7 +92,7 @@ def opds_acquisition(volume: Volume, u: Urls) -> bytes:
     cfg = volume.config
     title = " / ".join(e.title for e in volume.editions)
     feed = _feed(volume, f"urn:bookforge:{cfg.slug}:editions", title, urls.OPDS, ACQ_TYPE, u)
-    for e in volume.editions:
+    for e in volume.offered:
         _entry(feed, volume, e, u)
     return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
@@ -113,7 +114,7 @@ def _publication(volume: Volume, e: EditionInfo, u: Urls) -> dict:
     cfg = volume.config
     metadata: dict = {
         "@type": "http://schema.org/Book", "title": e.title, "identifier": e.identifier,
-        "language": e.lang, "published": cfg.date.isoformat(), "modified": updated(volume),
+        "language": e.json_language, "published": cfg.date.isoformat(), "modified": updated(volume),
         "publisher": {"name": cfg.publisher},
         "editor": [{"name": x.name} for x in cfg.editors],
         "author": [{"name": a.name} for a in e.meta.authors],
@@ -140,10 +141,10 @@ def _publication(volume: Volume, e: EditionInfo, u: Urls) -> dict:
 def opds2(volume: Volume, u: Urls) -> bytes:
     feed = {
         "metadata": {"title": " / ".join(e.title for e in volume.editions),
-                     "modified": updated(volume), "numberOfItems": len(volume.editions)},
+                     "modified": updated(volume), "numberOfItems": len(volume.offered)},
         "links": [{"rel": "self", "href": u.absolute(urls.OPDS2),
                    "type": "application/opds+json"},
                   {"rel": "alternate", "href": u.absolute(urls.OPDS), "type": ACQ_TYPE}],
-        "publications": [_publication(volume, e, u) for e in volume.editions],
+        "publications": [_publication(volume, e, u) for e in volume.offered],
     }
     return json.dumps(feed, ensure_ascii=False, indent=2).encode("utf-8")

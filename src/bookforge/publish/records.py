@@ -71,7 +71,7 @@ def marc_record(volume: Volume, e: EditionInfo, u: Urls) -> etree._Element:
     loc = volume.localizer(e.lang)
     record = etree.Element(f"{{{MARC_NS}}}record")
     etree.SubElement(record, f"{{{MARC_NS}}}leader").text = "00000nam a22000007i 4500"
-    _control(record, "001", f"{cfg.slug}-{e.lang}")
+    _control(record, "001", f"{cfg.slug}-{e.edition_name}")
     _control(record, "005", dt.datetime.combine(cfg.date, dt.time()).strftime("%Y%m%d%H%M%S.0"))
     _control(record, "006", "m     o  d        ")
     _control(record, "007", "cr |n|||||||||")
@@ -83,7 +83,7 @@ def marc_record(volume: Volume, e: EditionInfo, u: Urls) -> etree._Element:
         if not f.isbn:
             _data(record, "024", "8 ", ("a", f.identifier), ("q", f"({f.format.upper()})"))
     _data(record, "040", "  ", ("b", iso639_2(e.lang)), ("e", "rda"))
-    _data(record, "041", "0 ", ("a", iso639_2(e.lang)))
+    _data(record, "041", "0 ", *(("a", iso639_2(x)) for x in e.all_languages))
     title = [("a", e.title + (" :" if e.subtitle else " /"))]
     if e.subtitle:
         title.append(("b", e.subtitle + " /"))
@@ -91,7 +91,7 @@ def marc_record(volume: Volume, e: EditionInfo, u: Urls) -> etree._Element:
                   + "."))
     _data(record, "245", "00", *title)
     for other in volume.editions:
-        if other.lang != e.lang:
+        if other.lang not in e.all_languages:
             _data(record, "246", "31", ("a", other.title))
     _data(record, "264", " 1", ("a", cfg.place + " :"), ("b", cfg.publisher + ","),
           ("c", f"{cfg.date.year}."))
@@ -112,7 +112,7 @@ def marc_record(volume: Volume, e: EditionInfo, u: Urls) -> etree._Element:
         _data(record, "532", "8 ", ("a", accessibility_summary(f.format, loc)),
               ("3", f.format.upper()))
     _data(record, "540", "  ", ("f", cfg.licence.name), ("u", cfg.licence.url))
-    _data(record, "546", "  ", ("a", loc.language_name(e.lang)))
+    _data(record, "546", "  ", ("a", loc.join([loc.language_name(x) for x in e.all_languages])))
     for keyword in e.keywords:
         _data(record, "653", " 0", ("a", keyword))
     for editor in cfg.editors:
@@ -173,9 +173,10 @@ def oai_dc(volume: Volume, e: EditionInfo, u: Urls) -> bytes:
     for f in e.files:
         dc("identifier", f.identifier)
     dc("identifier", u.absolute(urls.landing(e.lang)))
-    dc("language", iso639_2(e.lang))
-    for other in volume.editions:
-        if other.lang != e.lang:
+    for lang in e.all_languages:
+        dc("language", iso639_2(lang))
+    for other in volume.offered:
+        if other.edition_name != e.edition_name:
             dc("relation", other.identifier)
     dc("rights", f"{cfg.licence.name} ({cfg.licence.url})")
     return _xml(root)
@@ -233,9 +234,10 @@ def _descriptive(product: etree._Element, volume: Volume, e: EditionInfo, f: Fil
     for author in e.meta.contributors:
         n += 1
         _onix_contributor(d, n, author, "A01")
-    language = _o(d, "Language")
-    _o(language, "LanguageRole", "01")
-    _o(language, "LanguageCode", iso639_2(e.lang))
+    for lang in e.all_languages:
+        language = _o(d, "Language")
+        _o(language, "LanguageRole", "01")
+        _o(language, "LanguageCode", iso639_2(lang))
     if e.pages:
         extent = _o(d, "Extent")
         _o(extent, "ExtentType", "00")
@@ -260,7 +262,7 @@ def _resource(collateral: etree._Element, content_type: str, mode: str, link: st
 def onix_product(volume: Volume, e: EditionInfo, f: FileInfo, u: Urls) -> etree._Element:
     cfg = volume.config
     product = etree.Element(f"{{{ONIX_NS}}}Product")
-    _o(product, "RecordReference", f"bookforge.{cfg.slug}.{e.lang}.{f.format}")
+    _o(product, "RecordReference", f"bookforge.{cfg.slug}.{e.edition_name}.{f.format}")
     _o(product, "NotificationType", "03")
     ident = _o(product, "ProductIdentifier")
     if f.isbn:

@@ -85,11 +85,11 @@ def _parts(volume: Volume, lang: str, loc: Localizer, page: str, u: Urls) -> lis
 
 def work_examples(volume: Volume, u: Urls) -> list[dict]:
     out = []
-    for e in volume.editions:
+    for e in volume.offered:
         for f in e.files:
             a11y = ACCESSIBILITY[f.format]
             item = {"@type": "Book", "@id": f.identifier, "name": e.title,
-                    "inLanguage": e.lang, "bookFormat": BOOK_FORMATS[f.format],
+                    "inLanguage": e.json_language, "bookFormat": BOOK_FORMATS[f.format],
                     "encodingFormat": f.media_type, "url": u.absolute(urls.download(f.name)),
                     "contentSize": str(f.size), "accessMode": list(a11y.access_modes),
                     "accessibilityFeature": list(a11y.features),
@@ -150,13 +150,18 @@ def landing_page(volume: Volume, lang: str, u: Urls) -> Page:
     loc = volume.localizer(lang)
     page = urls.landing(lang)
     edition = volume.edition(lang)
-    ordered = [edition, *(e for e in volume.editions if e.lang != lang)]
-    downloads = [{"lang": e.lang, "language": loc.language_name(e.lang), "title": e.title,
+    ordered = [edition, *(e for e in volume.editions if e.lang != lang), *volume.parallel]
+
+    def language(e: EditionInfo) -> str:  # "Indonesia – Inggris" for a parallel edition
+        return " – ".join(loc.language_name(x) for x in e.all_languages)
+
+    downloads = [{"lang": e.lang, "anchor": e.edition_name.replace("+", "-"),
+                  "language": language(e), "title": e.title,
                   "files": [_file_view(f, loc, page, u) for f in e.files]} for e in ordered]
-    records = [{"language": loc.language_name(e.lang),
-                "marc": u.href(urls.record(cfg.slug, e.lang, "marc"), page),
-                "onix": u.href(urls.record(cfg.slug, e.lang, "onix"), page),
-                "oai_dc": u.href(urls.record(cfg.slug, e.lang, "oai_dc"), page)}
+    records = [{"language": language(e),
+                "marc": u.href(urls.record(cfg.slug, e.edition_name, "marc"), page),
+                "onix": u.href(urls.record(cfg.slug, e.edition_name, "onix"), page),
+                "oai_dc": u.href(urls.record(cfg.slug, e.edition_name, "oai_dc"), page)}
                for e in ordered]
     cover = None
     if edition.cover:

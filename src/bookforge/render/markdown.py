@@ -224,31 +224,42 @@ class DocRenderer:
                     out.append("</section>\n")
                 out.append(self.section_open(tok))
                 section_open = True
-            if tok.type == "inline":
-                out.append(self.inline(tok.children or []))
-            elif tok.type in ("fence", "code_block"):
-                out.append(code_block(tok.content, tok.info if tok.type == "fence" else ""))
-            elif tok.type == "figure_open":
-                stack.append(tok)
-                out.append(f'<figure class="figure"{_attrs(tok)}>\n')
-            elif tok.type == "figure_close":
-                out.append(self.figcaption(stack.pop()) + "</figure>\n")
-            elif tok.type == "table_open":
-                out.append(self.table_open(tok))
-            elif tok.type == "table_close":
-                out.append("</table>\n</div>\n")
-            elif tok.type == "heading_open" and "references" in str(tok.attrGet("class") or ""):
-                out.append(f"<{tok.tag}{_attrs(tok)}>")
-            elif tok.type == "bullet_list_open" and self._in_references(tokens, i):
-                out.append('<ul class="references">\n')
-            else:
-                out.append(self.md.renderer.render([tok], self.md.options, {}))
+            out.append(self.token_html(i, stack))
         if section_open:
             out.append("</section>\n")
         out.append(self.reference_list())
         if self.ctx.epub:
             out.append(self.epub_notes())
         return "".join(out)
+
+    def blocks_html(self, start: int, end: int) -> str:
+        """Tokens `start`..`end` of the document, whole blocks, without the section
+        wrappers `render` adds (the parallel edition sets blocks side by side)."""
+        stack: list[Token] = []
+        return "".join(self.token_html(i, stack) for i in range(start, end))
+
+    def token_html(self, i: int, stack: list[Token]) -> str:
+        """Token `i` of the document; `stack` holds the figures open around it."""
+        tokens = self.doc.tokens
+        tok = tokens[i]
+        if tok.type == "inline":
+            return self.inline(tok.children or [])
+        if tok.type in ("fence", "code_block"):
+            return code_block(tok.content, tok.info if tok.type == "fence" else "")
+        if tok.type == "figure_open":
+            stack.append(tok)
+            return f'<figure class="figure"{_attrs(tok)}>\n'
+        if tok.type == "figure_close":
+            return self.figcaption(stack.pop()) + "</figure>\n"
+        if tok.type == "table_open":
+            return self.table_open(tok)
+        if tok.type == "table_close":
+            return "</table>\n</div>\n"
+        if tok.type == "heading_open" and "references" in str(tok.attrGet("class") or ""):
+            return f"<{tok.tag}{_attrs(tok)}>"
+        if tok.type == "bullet_list_open" and self._in_references(tokens, i):
+            return '<ul class="references">\n'
+        return str(self.md.renderer.render([tok], self.md.options, {}))
 
     def _in_references(self, tokens: Sequence[Token], i: int) -> bool:
         for j in range(i - 1, -1, -1):

@@ -178,10 +178,12 @@ BOOK_SCHEMA: dict[str, Field] = {
     }),
     "isbn": Field(_is_isbn_map),
     "markdown": Field(_is_table, sub={"allow_html": Field(_is_html_mode)}),
-    "glossary": Field(_is_table, sub={"gloss": Field(_choice(*GLOSS_STYLES))}),
+    "glossary": Field(_is_table, sub={"gloss": Field(_choice(*GLOSS_STYLES)),
+                                      "parallel_gloss": Field(_choice(*GLOSS_STYLES))}),
     "bibliography": Field(lambda v: None if bibliography_paths(v) else
                           "must be a path or a list of paths (.bib, .json, .yaml)"),
     "citation_style": Field(_is_str),
+    "parallel": Field(_is_str_list),  # side-by-side editions, "id+en" (verso language first)
 }
 
 PART_SCHEMA: dict[str, Field] = {
@@ -351,6 +353,7 @@ def load_config(book_dir: Path) -> BookConfig:
         if missing:
             diags.append(error(rel, key_line(text, key), "config-missing-lang",
                                f"'{key}' has no text for {', '.join(missing)}"))
+    diags += _parallel_problems(data.get("parallel", []), languages, text, rel)
     raise_if_errors(diags, ConfigError)
     return BookConfig(
         slug=data["slug"],
@@ -374,6 +377,8 @@ def load_config(book_dir: Path) -> BookConfig:
         gloss=data.get("glossary", {}).get("gloss", "first-per-chapter"),
         bibliography=bibliography_paths(data.get("bibliography")) or (),
         citation_style=data.get("citation_style", "apa").strip(),
+        parallel=tuple(tuple(p.split("+")) for p in data.get("parallel", ())),  # type: ignore[misc]
+        parallel_gloss=data.get("glossary", {}).get("parallel_gloss", "off"),
     )
 
 
@@ -381,6 +386,20 @@ def trim_size(trim: str) -> tuple[str, str, str] | None:
     """"155x230mm" -> ("155", "230", "mm"); None for a named size (A4, A5, B5, 6x9in)."""
     m = TRIM_RE.fullmatch(trim)
     return (m[1], m[2], m[3]) if m else None
+
+
+def _parallel_problems(pairs: list[str], languages: tuple[str, ...], text: str,
+                       rel: str) -> list[Diagnostic]:
+    """Each `parallel` entry is two different languages of the book joined by "+"."""
+    out = []
+    for pair in pairs:
+        codes = pair.split("+")
+        if len(codes) != 2 or codes[0] == codes[1] or not set(codes) <= set(languages):
+            out.append(error(rel, key_line(text, "parallel"), "config-parallel",
+                             f"'parallel' entry {pair!r} must be two different languages of "
+                             f"{list(languages)} joined by '+', e.g. "
+                             f"\"{'+'.join(languages[:2])}\""))
+    return out
 
 
 def page_size_ok(trim: str) -> bool:

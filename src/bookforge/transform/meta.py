@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..i18n import sort_key
 from ..model import Author, Book, Licence
@@ -37,6 +37,19 @@ class EditionMeta:
     licence: Licence = Licence("", "")
     series: str = ""  # the series title in `lang` ("" outside a series)
     series_number: int | None = None
+    # a parallel edition ("id+en"): its name, and the recto language and its title
+    name: str = ""
+    other_lang: str = ""
+    other_title: str = ""
+
+    @property
+    def edition(self) -> str:
+        """The edition's name: its language, or the pair of a parallel edition."""
+        return self.name or self.lang
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return (self.lang, self.other_lang) if self.other_lang else (self.lang,)
 
     def isbn_digits(self, fmt: str) -> str | None:
         """The format's ISBN without spaces and hyphens, as records carry it."""
@@ -122,3 +135,15 @@ def edition_meta(book: Book, lang: str) -> EditionMeta:
         series=(series.title.get(lang) or next(iter(series.title.values()), "")) if series
         else "",
         series_number=series.number if series else None)
+
+
+def parallel_meta(book: Book, pair: tuple[str, str]) -> EditionMeta:
+    """A parallel edition's metadata: the verso language's, with the edition's own
+    identifiers and ISBNs, the keywords of both languages and the recto title."""
+    left, right = (edition_meta(book, lang) for lang in pair)
+    name = "+".join(pair)
+    cfg = book.config
+    return replace(left, name=name, other_lang=right.lang, other_title=right.title,
+                   keywords=tuple(dict.fromkeys((*left.keywords, *right.keywords))),
+                   identifiers={fmt: identifier(book, name, fmt) for fmt in FORMATS},
+                   isbns={fmt: isbn for fmt in FORMATS if (isbn := cfg.isbn_for(name, fmt))})
