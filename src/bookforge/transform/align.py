@@ -24,7 +24,7 @@ from markdown_it.token import Token
 from ..errors import Diagnostic
 from ..model import Book
 from . import transform_edition
-from .model import EditionContent
+from .model import Document, EditionContent
 
 NUMBER_RE = re.compile(r"\d+")
 WORD_RE = re.compile(r"\w+")
@@ -194,6 +194,14 @@ class ParallelContent:
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
         return tuple(sorted(set(self.left.diagnostics + self.right.diagnostics)))
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        """The verso side's documents: their ids are the pairs' (print anchors, pages)."""
+        return self.left.documents
+
+    def chapters(self) -> tuple[Document, ...]:
+        return self.left.chapters()
 
 
 def edition_name(pair: Sequence[str]) -> str:
