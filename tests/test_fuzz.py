@@ -79,7 +79,8 @@ def inline(draw: st.DrawFn) -> Piece:
     kind = draw(st.sampled_from([
         "plain", "em", "strong", "code", "link-frag", "link-missing-frag", "link-chapter",
         "link-chapter-any-lang", "link-missing-file", "link-http", "link-mailto",
-        "html-allowed", "html-refused", "html-script", "footnote", "html-unclosed"]))
+        "html-allowed", "html-refused", "html-script", "footnote", "html-unclosed",
+        "html-crossed", "xref-section", "link-generated-slug", "specials", "html-entity"]))
     md = {
         "plain": text, "em": f"*{text}*", "strong": f"**{text}**", "code": f"`{text}`",
         "link-frag": f"[{text}](#sec-one)", "link-missing-frag": f"[{text}](#nowhere)",
