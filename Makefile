@@ -59,7 +59,7 @@ FUZZ_EXAMPLES ?= 2000
 FUZZ_BUILDS   ?= 20
 fuzz: $(STAMP)
 	BOOKFORGE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BOOKFORGE_FUZZ_BUILDS=$(FUZZ_BUILDS) \
-	  $(BIN)/python -m pytest -q -s -p no:randomly tests/test_fuzz.py
+	  $(BIN)/python -m pytest -q -s tests/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

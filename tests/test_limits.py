@@ -158,3 +158,22 @@ def test_megabyte_word_builds_cut(minimal: Path, tmp_path: Path) -> None:
     no_traceback(result)
     assert result.returncode == 1 and "word-too-long" in result.stderr
     assert (tmp_path / "out" / "minimal-en.pdf").exists()
+
+
+def test_long_words_get_print_break_points_the_page_map_ignores(minimal: Path) -> None:
+    """A very long word gets zero-width spaces in the print HTML only (WeasyPrint's break
+    search is quadratic in a word's length); the page-list matches PDF text to the EPUB's,
+    so it must read them as nothing."""
+    from bookforge.epub.pagelist import normalise
+    from bookforge.render import render_epub, render_print
+    from bookforge.source.load import load_book
+    from bookforge.transform import transform_edition
+
+    word = "y" * 5000
+    append(minimal, f"A {word} word.\n")
+    book, _ = load_book(minimal)
+    content = transform_edition(book, "en")
+    printed = render_print(content)
+    assert word not in printed and word in printed.replace("\u200b", "")
+    assert any(word in p.xhtml for p in render_epub(content))
+    assert normalise(f"A {word[:40]}\u200b{word[40:]} word.") == normalise(f"A {word} word.")

@@ -195,3 +195,15 @@ def test_trusted_links_keep_only_absolute_urls(minimal: Path) -> None:
     assert 'href="https://example.org/x"' in part and 'href="mailto:a@example.org"' in part
     assert "other.html" not in part and 'href="#frag"' not in part
     assert "relative" in part and "fragment" in part
+
+
+@pytest.mark.parametrize("mode", ["safe", "trusted"])
+def test_html_and_emphasis_never_cross(minimal: Path, mode: str) -> None:
+    # found by tests/test_fuzz.py: "<span>*a</span>*" gave <span><em>a</span></em>
+    markup = "<span>*abc</span>* and *x <sup>y* z</sup> and **<kbd>q</kbd>**"
+    _, epub, _ = outputs(book_with(minimal, mode, markup))
+    book, _ = load_book(minimal)
+    for page in render_epub(transform_edition(book, "en")):
+        etree.fromstring(page.xhtml.encode("utf-8"))  # raises on crossed tags
+    part = added_part(epub)
+    assert "<kbd>q</kbd>" in part and "abc" in part

@@ -183,7 +183,7 @@ def load(path: Path, expected: str) -> PageMap | None:
 
 @lru_cache(maxsize=4096)
 def _normalise_char(ch: str) -> str:
-    if ch == "\u00ad":
+    if ch in ("\u00ad", "\u200b"):  # soft hyphen; the print's break points in long words
         return ""
     if ch.isspace():
         return " "

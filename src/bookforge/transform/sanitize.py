@@ -167,11 +167,29 @@ class InlineSanitizer:
             if child.type == "html_inline":
                 for event in events(child.content):
                     out += self.event(event)
-            elif self.skipping is None:
+            elif self.skipping is not None:
+                continue
+            elif child.nesting == 1:  # Markdown's own elements share the stack, so that
+                self.stack.append("")  # HTML tags and *emphasis* never cross
                 out.append(child)
-        out += [_html("</" + tag + ">") for tag in reversed(self.stack)]
+            elif child.nesting == -1:
+                out += self.close_to_markdown()
+                out.append(child)
+            else:
+                out.append(child)
+        out += [_html("</" + tag + ">") for tag in reversed(self.stack) if tag]
         self.stack.clear()
         return out
+
+    def close_to_markdown(self) -> list[Token]:
+        """Close the HTML tags opened inside the Markdown element that ends here."""
+        closed = []
+        while self.stack:
+            tag = self.stack.pop()
+            if not tag:
+                break
+            closed.append(_html(f"</{tag}>"))
+        return closed
 
     def event(self, event: Event) -> list[Token]:
         if self.skipping is not None:
@@ -182,7 +200,10 @@ class InlineSanitizer:
             return [Token("text", "", 0, content=event.text)]
         if event.kind == "start":
             return self.start(event)
-        if event.kind == "end" and event.tag in self.stack:
+        inner = max((i for i, tag in enumerate(self.stack) if not tag), default=-1)
+        open_here = self.stack[inner + 1:]
+        if event.kind == "end" and event.tag in open_here:
+            # a tag opened outside the current Markdown element is closed at its end
             closed = []
             while self.stack:
                 tag = self.stack.pop()
