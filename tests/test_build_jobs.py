@@ -14,9 +14,9 @@ from pathlib import Path
 from lxml import etree
 from pypdf import PdfReader
 
-from bookforge.pdf import layout as pdf
 from bookforge.epub.pagelist import XHTML_NS, TextIndex, _normalise_char
 from bookforge.errors import RenderError, error
+from bookforge.pdf import layout as pdf
 from bookforge.render import render_print
 from bookforge.source.load import load_book
 from bookforge.transform import transform_edition

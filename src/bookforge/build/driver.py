@@ -7,18 +7,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from ..check.terms import terminology_report
 from ..check.versions import check_versions
 from ..errors import Diagnostic, error
 from ..i18n import Localizer, check_catalogs
 from ..model import Book
-from ..pdf.layout import write_pdf
+from ..pdf.cache import Runner, UnitCache, cache_dir, in_process
+from ..pdf.edition import PrintedEdition, print_edition
+from ..pdf.layout import PdfOptions
 from ..render import common_values, render_epub, render_print
 from ..source.load import load_book
 from ..transform import EditionContent, transform_edition
@@ -27,6 +32,8 @@ FORMATS = ("pdf", "epub")
 PAGE_MAP_SOURCES = {"pdf": "page breaks of the PDF laid out in this run",
                     "layout": "page breaks of a fresh print layout (no PDF in this run)",
                     "cache": "page breaks of the last print layout (cached page map)"}
+# Unit caches of other output folders kept (see unit_cache_dir).
+UNIT_CACHES_KEPT = 8
 
 
 class Progress(Protocol):
@@ -45,8 +52,7 @@ class BuildOptions:
     tagged: bool = True
     pdf_variant: str | None = None
     print_ready: bool = False  # 3 mm bleed and crop marks
-    jobs: int | None = None  # editions built at once; None: one per edition up to the CPUs,
-    # 1: one after the other in this process
+    jobs: int | None = None  # layout processes; None: one per CPU; 1: all in this process
 
 
 @dataclass(frozen=True)
@@ -57,14 +63,6 @@ class Artifact:
     size: int
     seconds: float
     pages: int | None = None
-
-
-@dataclass(frozen=True)
-class PrintLayout:
-    """The print HTML of the first layout pass and the final laid-out document."""
-
-    first_html: str
-    document: Any = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -100,6 +98,8 @@ def editions_for(book: Book, options: BuildOptions) -> tuple[str, ...]:
 
 
 def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> BuildResult:
+    from .workers import UnitPool
+
     progress("load")
     book, diags = load_book(book_dir)
     unknown = [e for e in options.editions if e not in book.config.languages]
@@ -108,36 +108,62 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
                            f"edition(s) {', '.join(unknown)} not in languages "
                            f"{list(book.config.languages)}"))
         return BuildResult((), tuple(diags))
-    langs = editions_for(book, options)
-    if worker_count(len(langs), options.jobs) > 1:
-        from .workers import build_in_workers
-
-        artifacts, edition_diags = build_in_workers(book_dir, langs, options, progress)
-        return BuildResult(artifacts, tuple(sorted(set(diags + edition_diags))))
     artifacts: list[Artifact] = []
-    for lang in langs:
-        artifacts += build_edition(book, lang, options, progress, diags)
+    cache = UnitCache(unit_cache_dir(options.out_dir))
+    with UnitPool(options.jobs) as pool:
+        for lang in editions_for(book, options):
+            artifacts += build_edition(book, lang, options, progress, diags, pool.runner,
+                                       cache)
     return BuildResult(tuple(artifacts), tuple(sorted(set(diags))))
 
 
-def worker_count(editions: int, jobs: int | None) -> int:
-    """Processes for `editions` editions: `jobs`, or one per edition up to the CPU count."""
-    return max(1, min(editions, jobs or os.cpu_count() or 1))
+def unit_cache_dir(out_dir: Path) -> Path:
+    """The unit cache of builds into `out_dir`: a folder of the user's cache named by a
+    token kept in `out_dir`, so removing the output folder also gives a cold build."""
+    token_file = out_dir / ".bookforge-units"
+    try:
+        token = token_file.read_text(encoding="ascii").strip()
+    except OSError:
+        token = ""
+    if not token.isalnum():
+        token = secrets.token_hex(8)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            token_file.write_text(token + "\n", encoding="ascii")
+        except OSError:
+            pass  # the output step reports an unwritable folder
+    return prune_unit_caches(cache_dir(), keep=token) / token
+
+
+def prune_unit_caches(root: Path, keep: str, kept: int = UNIT_CACHES_KEPT) -> Path:
+    """Remove all but the `kept` most recently used caches of other output folders."""
+    try:
+        others = sorted((d for d in root.iterdir() if d.is_dir() and d.name != keep),
+                        key=lambda d: d.stat().st_mtime, reverse=True)
+    except OSError:
+        return root
+    for stale in others[kept - 1:]:
+        shutil.rmtree(stale, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        (root / keep).mkdir(parents=True, exist_ok=True)
+        os.utime(root / keep)
+    return root
 
 
 def build_edition(book: Book, lang: str, options: BuildOptions, progress: Progress,
-                  diags: list[Diagnostic]) -> list[Artifact]:
+                  diags: list[Diagnostic], runner: Runner = in_process,
+                  cache: UnitCache | None = None) -> list[Artifact]:
     """Transform one edition and write its outputs; its diagnostics go to `diags`."""
     progress(f"transform [{lang}]")
     content = transform_edition(book, lang)
     diags += content.diagnostics
     artifacts: list[Artifact] = []
-    laid_out = None  # the PDF layout, reused for the EPUB's page-list
+    printed = None  # the PDF's unit layouts, reused for the EPUB's page-list
     if "pdf" in options.formats:
-        artifact, laid_out = _pdf(content, options, progress, diags)
+        artifact, printed = _pdf(content, options, progress, diags, runner, cache)
         artifacts.append(artifact)
     if "epub" in options.formats:
-        artifacts.append(_epub(content, options, progress, laid_out, diags))
+        artifacts.append(_epub(content, options, progress, printed, diags, runner, cache))
     return artifacts
 
 
@@ -145,24 +171,34 @@ def output_path(book: Book, lang: str, fmt: str, out_dir: Path) -> Path:
     return out_dir / f"{book.config.slug}-{lang}.{fmt}"
 
 
+def pdf_options(book: Book, options: BuildOptions) -> PdfOptions:
+    return PdfOptions(trim=book.config.trim, tagged=options.tagged,
+                      variant=options.pdf_variant, print_ready=options.print_ready)
+
+
+def print_layout(content: EditionContent, options: PdfOptions, target: Path | None,
+                 runner: Runner, cache: UnitCache | None) -> PrintedEdition:
+    """The edition's print units laid out (and its PDF written when `target` is given)."""
+    return print_edition(lambda pages: render_print(content, anchor_pages=pages),
+                         content.book.root, options, target, runner, cache, content.lang)
+
+
 def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
-         diags: list[Diagnostic]) -> tuple[Artifact, PrintLayout]:
+         diags: list[Diagnostic], runner: Runner, cache: UnitCache | None
+         ) -> tuple[Artifact, PrintedEdition]:
     book, lang = content.book, content.lang
     start = time.perf_counter()
-    progress(f"render html [{lang}]")
-    html = render_print(content)
     progress(f"layout pdf [{lang}]")
     target = output_path(book, lang, "pdf", options.out_dir)
-    result = write_pdf(html, book.root, target, book.config.trim, tagged=options.tagged,
-                       variant=options.pdf_variant, print_ready=options.print_ready,
-                       relayout=lambda pages: render_print(content, anchor_pages=pages))
-    diags += result.diagnostics
+    printed = print_layout(content, pdf_options(book, options), target, runner, cache)
+    diags += printed.diagnostics
     return Artifact(target, lang, "pdf", target.stat().st_size,
-                    time.perf_counter() - start, result.pages), PrintLayout(html, result.document)
+                    time.perf_counter() - start, printed.pages), printed
 
 
 def _epub(content: EditionContent, options: BuildOptions, progress: Progress,
-          laid_out: PrintLayout | None, diags: list[Diagnostic]) -> Artifact:
+          printed: PrintedEdition | None, diags: list[Diagnostic], runner: Runner,
+          cache: UnitCache | None) -> Artifact:
     from ..epub.package import write_epub
     from ..epub.pagelist import edition_page_map
 
@@ -174,9 +210,11 @@ def _epub(content: EditionContent, options: BuildOptions, progress: Progress,
     progress(f"package epub [{lang}]")
     target = output_path(book, lang, "epub", options.out_dir)
     values = common_values(content, Localizer(lang, book.root))
-    ids = [p.doc_id for p in pages]
-    pmap = (edition_page_map(content, ids, laid_out.document, laid_out.first_html)
-            if laid_out else edition_page_map(content, ids))
+    source = "pdf"
+    if printed is None:  # the same unit layouts as the PDF's, cached or laid out now
+        printed = print_layout(content, pdf_options(book, options), None, runner, cache)
+        source = "layout" if printed.laid_out else "cache"
+    pmap = edition_page_map(printed, source)
     progress(f"page-list [{lang}]: {PAGE_MAP_SOURCES[pmap.source]}")
     result = write_epub(book, lang, pages, images, target, values, pmap)
     diags += result.diagnostics

@@ -1,0 +1,274 @@
+"""Stage 6a, pdf join: the PDF fragments of an edition's units -> one PDF, on pikepdf.
+
+qpdf and pikepdf copy pages between files but not structure trees; this does what PDFBox's
+PDFMergerUtility does for ours, which WeasyPrint wrote all alike: one StructTreeRoot whose
+Document element holds every unit's top-level elements in order (their /P repointed), one
+ParentTree with each unit's keys shifted past the units before it (each page's
+/StructParents and each annotation's /StructParent shifted with them), role maps merged.
+Also: one named-destination tree, `bookforge-unit:` links turned into links to those names,
+one outline nested across units, /PageLabels, the first unit's metadata, and each page's
+folio stamped from the folio sheet as an /Artifact (see `units`).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, String
+from weasyprint.anchors import make_page_bookmark_tree
+from weasyprint.matrix import Matrix
+
+from .units import LINK_SCHEME, UnitLayout
+
+SCALE = 0.75  # PDF points per CSS pixel
+# Catalog entries the joined file takes from the first unit (all units write the same).
+FOLIO_NAME = "/BookforgeFolio"
+CATALOG_KEYS = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/OutputIntents")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a unit's pages land in the joined PDF."""
+
+    first: int  # joined index of its first page
+    pages: int  # its own pages
+    padded: bool  # a blank verso follows it
+
+
+def placements(units: Sequence[UnitLayout]) -> list[Placement]:
+    out, at = [], 0
+    for unit in units:
+        out.append(Placement(at, unit.pages, unit.pages % 2 == 1))
+        at += unit.pages + unit.pages % 2
+    return out
+
+
+def _number_tree_items(node: Any) -> list[tuple[int, Any]]:
+    return [(int(k), v) for k, v in pikepdf.NumberTree(node).items()]
+
+
+def _blank_like(out: pikepdf.Pdf, page: pikepdf.Page) -> pikepdf.Page:
+    blank = Dictionary(Type=Name.Page, Resources=Dictionary(), Contents=out.make_stream(b""))
+    for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
+        if box in page.obj:
+            blank[box] = Array([float(v) for v in page.obj[box]])
+    return pikepdf.Page(out.make_indirect(blank))
+
+
+def _copy(out: pikepdf.Pdf, source: pikepdf.Pdf, obj: Any) -> Any:
+    """`obj` of `source` copied into `out` (qpdf copies indirect objects only; the pages it
+    refers to map to their copies already made)."""
+    if isinstance(obj, String):
+        return String(bytes(obj))
+    return out.copy_foreign(obj if obj.is_indirect else source.make_indirect(obj))
+
+
+def write_metadata(out: pikepdf.Pdf, first: pikepdf.Pdf) -> None:
+    """Document information and catalog metadata (language, XMP, output intents) of the
+    joined file: the first unit's, which WeasyPrint wrote from the edition's HTML head."""
+    if "/Info" in first.trailer:
+        out.trailer.Info = _copy(out, first, first.trailer.Info)
+    for key in CATALOG_KEYS:
+        if key in first.Root:
+            out.Root[key] = _copy(out, first, first.Root[key])
+
+
+def page_labels(front: int) -> Dictionary:
+    nums = Array()
+    if front:
+        nums.extend([0, Dictionary(S=Name("/r"), St=1)])
+    nums.extend([front, Dictionary(S=Name("/D"), St=1)])
+    return Dictionary(Nums=nums)
+
+
+class _Tree:
+    """The joined structure tree being assembled."""
+
+    def __init__(self, out: pikepdf.Pdf) -> None:
+        self.out = out
+        self.root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+        self.document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document,
+                                                     P=self.root, K=Array()))
+        self.root.K = Array([self.document])
+        self.nums: list[tuple[int, Any]] = []
+        self.role_map = Dictionary()
+        self.next_key = 0
+
+    def add_unit(self, source: pikepdf.Pdf, pages: Sequence[pikepdf.Page]) -> None:
+        if "/StructTreeRoot" not in source.Root:
+            return
+        root = self.out.copy_foreign(source.Root.StructTreeRoot)
+        offset = self.next_key
+        items = _number_tree_items(root.ParentTree) if "/ParentTree" in root else []
+        for key, value in items:
+            self.nums.append((key + offset, value))
+        last = max((k for k, _ in items), default=-1)
+        self.next_key += max(int(root.get("/ParentTreeNextKey", last + 1)), last + 1)
+        for page in pages:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + offset
+            for annot in page.obj.get("/Annots", []):
+                if "/StructParent" in annot:
+                    annot.StructParent = int(annot.StructParent) + offset
+        for element in root.K:
+            kids = element.K if element.get("/S") == Name.Document else Array([element])
+            for kid in kids:
+                if isinstance(kid, Dictionary):
+                    kid.P = self.document
+                self.document.K.append(kid)
+        for role, target in root.get("/RoleMap", {}).items():
+            self.role_map[role] = target
+
+    def add_blank(self, page: pikepdf.Page) -> None:
+        page.obj.StructParents = self.next_key
+        self.nums.append((self.next_key, self.out.make_indirect(Array())))
+        self.next_key += 1
+
+    def finish(self) -> None:
+        nums = Array()
+        for key, value in sorted(self.nums, key=lambda kv: kv[0]):
+            nums.extend([key, value])
+        self.root.ParentTree = self.out.make_indirect(Dictionary(Nums=nums))
+        self.root.ParentTreeNextKey = self.next_key
+        if len(self.role_map):
+            self.root.RoleMap = self.role_map
+        self.out.Root.StructTreeRoot = self.root
+
+
+def _outline(out: pikepdf.Pdf, units: Sequence[UnitLayout], where: Sequence[Placement]) -> None:
+    """One outline from every unit's bookmarks, nested by level across units as WeasyPrint
+    nests them within one document (its own `make_page_bookmark_tree`)."""
+    pages: list[Any] = [SimpleNamespace(bookmarks=[], height=0.0)] * len(out.pages)
+    for unit, place in zip(units, where, strict=True):
+        for n in range(unit.pages):
+            pages[place.first + n] = SimpleNamespace(bookmarks=list(unit.bookmarks[n]),
+                                                     height=unit.heights[n])
+    tree: list[Any] = []
+    skipped: list[int] = []
+    last_by_depth: list[Any] = [tree]
+    level = 0
+    for number, page in enumerate(pages):
+        matrix = Matrix(a=SCALE, d=-SCALE, f=page.height * SCALE)
+        level = make_page_bookmark_tree(page, skipped, last_by_depth, level, number, matrix)
+    if not tree:
+        return
+    root = out.make_indirect(Dictionary(Type=Name.Outlines))
+
+    def add(nodes: list[Any], parent: Any) -> int:
+        if not nodes:
+            return 0
+        items = []
+        visible = len(nodes)
+        for label, (number, x, y), children, state in nodes:
+            item = out.make_indirect(Dictionary(
+                Title=String(label), Parent=parent,
+                Dest=Array([out.pages[number].obj, Name.XYZ, x, y, 0])))
+            count = add(children, item)
+            if children:
+                item.Count = -count if state == "closed" else count
+                if state != "closed":
+                    visible += count
+            if items:
+                item.Prev = items[-1]
+                items[-1].Next = item
+            items.append(item)
+        parent.First, parent.Last = items[0], items[-1]
+        return visible
+
+    root.Count = add(tree, root)
+    out.Root.Outlines = root
+
+
+def _link_units(out: pikepdf.Pdf, dests: dict[str, Any]) -> None:
+    """Links a unit could not resolve (`LINK_SCHEME` URIs) -> named destinations."""
+    for page in out.pages:
+        for annot in page.obj.get("/Annots", []):
+            action = annot.get("/A")
+            if action is None or action.get("/S") != Name.URI:
+                continue
+            uri = str(action.URI)
+            if not uri.startswith(LINK_SCHEME):
+                continue
+            del annot["/A"]
+            name = uri[len(LINK_SCHEME):]
+            if "/Contents" in annot:
+                annot.Contents = String(name)
+            if name in dests:
+                annot.Dest = String(name)
+
+
+def _stamp_folio(out: pikepdf.Pdf, page: pikepdf.Page, sheet: pikepdf.Page) -> None:
+    """Draw the folio sheet's page over `page` as an artifact (it is not text of the book,
+    PDF/UA 7.8)."""
+    form = out.copy_foreign(sheet.as_form_xobject())
+    # WeasyPrint's pages share one resource dictionary: this page gets its own
+    resources = Dictionary({k: v for k, v in page.obj.Resources.items()})
+    xobjects = Dictionary({k: v for k, v in resources.get("/XObject", {}).items()})
+    xobjects[FOLIO_NAME] = form
+    resources.XObject = xobjects
+    page.obj.Resources = resources
+    name = FOLIO_NAME
+    page.contents_add(out.make_stream(b"q\n"), prepend=True)
+    page.contents_add(out.make_stream(b"\nQ\n/Artifact BMC q " + str(name).encode()
+                                      + b" Do Q EMC\n"))
+
+
+def join(units: Sequence[UnitLayout], front_pages: int, folio_sheet: bytes | None,
+         folio_kinds: Sequence[str], target: Path | io.BytesIO, tagged: bool) -> None:
+    """Write the joined PDF of `units` (in book order) to `target`. `front_pages`: joined
+    pages with roman folios; `folio_sheet`: a PDF with one page per joined page whose folio
+    margin boxes are stamped where `folio_kinds` is not empty."""
+    where = placements(units)
+    sources = [pikepdf.open(io.BytesIO(u.pdf)) for u in units]
+    sheet = pikepdf.open(io.BytesIO(folio_sheet)) if folio_sheet else None
+    try:
+        out = pikepdf.new()
+        tree = _Tree(out) if tagged else None
+        dests: dict[str, Any] = {}
+        version = "1.4"
+        for unit, source in zip(units, sources, strict=True):
+            version = max(version, source.pdf_version)
+            first = len(out.pages)
+            with warnings.catch_warnings():  # named destinations are merged below
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                out.pages.extend(source.pages)
+            pages = list(out.pages)[first:]
+            if tree is not None:
+                tree.add_unit(source, pages)
+            names = source.Root.get("/Names")
+            if names is not None and "/Dests" in names:
+                for key, value in pikepdf.NameTree(names.Dests).items():
+                    dests.setdefault(str(key), _copy(out, source, value))
+            if unit.pages % 2:
+                out.pages.append(_blank_like(out, out.pages[-1]))
+                if tree is not None:
+                    tree.add_blank(out.pages[-1])
+        if sheet is not None:
+            for index, kind in enumerate(folio_kinds):
+                if kind:
+                    _stamp_folio(out, out.pages[index], sheet.pages[index])
+        _link_units(out, dests)
+        if dests:
+            tree_of_names = pikepdf.NameTree.new(out)
+            for key in sorted(dests):
+                tree_of_names[key] = dests[key]
+            out.Root.Names = Dictionary(Dests=tree_of_names.obj)
+        _outline(out, units, where)
+        out.Root.PageLabels = page_labels(front_pages)
+        write_metadata(out, sources[0])
+        if tree is not None:
+            tree.finish()
+        out.save(target, min_version=version, deterministic_id=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    finally:
+        for source in sources:
+            source.close()
+        if sheet is not None:
+            sheet.close()
