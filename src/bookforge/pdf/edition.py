@@ -22,7 +22,7 @@ from ..errors import Diagnostic, RenderError, error
 from ..files import atomic_path
 from ..i18n import roman
 from .cache import Runner, UnitCache, cached, in_process
-from .join import join, placements
+from .join import Placement, join, label_ranges, placements
 from .layout import PdfOptions, font_diagnostics
 from .units import Unit, UnitJob, UnitLayout, split_units
 
@@ -49,6 +49,9 @@ class PrintedEdition:
     diagnostics: tuple[Diagnostic, ...] = ()
     laid_out: tuple[str, ...] = ()  # units laid out in this run (the rest came from cache)
     seconds: Mapping[str, float] = field(default_factory=dict)
+    front: int = 0  # pages with roman folios
+    units: tuple[UnitLayout, ...] = field(default=(), compare=False, repr=False)
+    places: tuple[Placement, ...] = field(default=(), compare=False, repr=False)
 
 
 def _roman(n: int) -> str:
@@ -105,9 +108,12 @@ def _folio_sheet_html(labels: Sequence[str], kinds: Sequence[str], lang: str) ->
 
 def print_edition(render: Render, book_root: Path, options: PdfOptions,
                   target: Path | None, runner: Runner = in_process,
-                  cache: UnitCache | None = None, lang: str = "") -> PrintedEdition:
+                  cache: UnitCache | None = None, lang: str = "",
+                  dependent: bool = True) -> PrintedEdition:
     """Lay the edition out in units and, when `target` is given, write its PDF atomically.
-    `render(anchor_pages)` is the print HTML; given the map it prints page numbers."""
+    `render(anchor_pages)` is the print HTML; given the map it prints page numbers.
+    `dependent` False leaves those units out (a page-count-neutral stand-in of one page
+    pair each): enough for the pages of the body, which never follow them."""
     times: dict[str, float] = {}
     start = time.perf_counter()
     laid_out: list[str] = []
@@ -125,7 +131,11 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
     layouts = dict(zip((u.name for u in independent), run([job(u) for u in independent]),
                        strict=True))
     times["independent"] = time.perf_counter() - start
-    waiting = [u for u in units if u.dependent]
+    waiting = [u for u in units if u.dependent] if dependent else []
+    for unit in units:
+        if unit.dependent and not dependent:
+            layouts[unit.name] = UnitLayout(unit.name, b"", 2, {}, ("", ""), ((), ()),
+                                            (0.0, 0.0), (("", "", ""),) * 2)
     while waiting:  # those whose targets all have a page first (the contents comes last)
         places, folios = _anchor_maps(units, layouts, body)
         ready = [u for u in waiting if u.targets <= folios.keys()] or waiting
@@ -157,17 +167,11 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
     refused = [r for u in ordered for r in u.refused]
     diags: list[Diagnostic] = []
     if target is not None:
-        sheet_options = PdfOptions(trim=options.trim, tagged=False,
-                                   print_ready=options.print_ready)
-        sheet = run([UnitJob("folios", _folio_sheet_html(labels, kinds, lang), str(book_root),
-                             sheet_options, frozenset(), keep_folios=True)])[0]
-        if sheet.pages != total:
-            raise RenderError([error(str(target), 0, "pdf-units",
-                                     f"folio sheet has {sheet.pages} pages, not {total}")])
+        sheet = folio_sheet(labels, kinds, lang, book_root, options, run, target)
         times["folios"] = time.perf_counter() - start - sum(times.values())
         try:
             with atomic_path(target) as tmp:
-                join(ordered, front, sheet.pdf, kinds, tmp, options.tagged)
+                join(ordered, label_ranges(front), sheet.pdf, kinds, tmp, options.tagged)
         except (OSError, ValueError) as exc:
             raise RenderError([error(str(target), 0, "pdf-write", str(exc))]) from exc
         times["join"] = time.perf_counter() - start - sum(times.values())
@@ -175,4 +179,38 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
                   for u in dict.fromkeys(refused)]
         diags += font_diagnostics(target)
     return PrintedEdition(total, labels, anchor_pages, tuple(lines), tuple(diags),
-                          tuple(laid_out), times)
+                          tuple(laid_out), times, front, tuple(ordered), tuple(where))
+
+
+def folio_sheet(labels: Sequence[str], kinds: Sequence[str], lang: str, book_root: Path,
+                options: PdfOptions, run: Runner, target: Path) -> UnitLayout:
+    """The folios of `labels` laid out, one page per page (its side as theirs)."""
+    sheet_options = PdfOptions(trim=options.trim, tagged=False, print_ready=options.print_ready)
+    sheet = run([UnitJob("folios", _folio_sheet_html(labels, kinds, lang), str(book_root),
+                         sheet_options, frozenset(), keep_folios=True)])[0]
+    if sheet.pages != len(labels):
+        raise RenderError([error(str(target), 0, "pdf-units",
+                                 f"folio sheet has {sheet.pages} pages, not {len(labels)}")])
+    return sheet
+
+
+def write_section_pdf(printed: PrintedEdition, doc_id: str, target: Path, book_root: Path,
+                      options: PdfOptions, runner: Runner = in_process,
+                      cache: UnitCache | None = None, lang: str = "") -> int:
+    """The pages of one top-level section (a chapter) of a printed edition as their own PDF,
+    untagged, with the volume's folios and page labels; returns its page count."""
+    run = cached(runner, cache, [])
+    index = next(i for i, u in enumerate(printed.units) if doc_id in u.anchors)
+    unit, place = printed.units[index], printed.places[index]
+    skip = unit.anchors[doc_id]
+    span = range(place.first, place.first + unit.pages + place.padded)
+    labels = [printed.labels[i] for i in span]
+    kinds = [*unit.folios, *([""] * place.padded)]
+    sheet = folio_sheet(labels, kinds, lang, book_root, options, run, target)
+    try:
+        with atomic_path(target) as tmp:
+            join([unit], label_ranges(printed.front, place.first + skip), sheet.pdf, kinds,
+                 tmp, tagged=False, skip=skip)
+    except (OSError, ValueError) as exc:
+        raise RenderError([error(str(target), 0, "pdf-write", str(exc))]) from exc
+    return len(span) - skip

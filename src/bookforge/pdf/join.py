@@ -80,11 +80,18 @@ def write_metadata(out: pikepdf.Pdf, first: pikepdf.Pdf) -> None:
             out.Root[key] = _copy(out, first, first.Root[key])
 
 
-def page_labels(front: int) -> Dictionary:
+def label_ranges(front: int, first: int = 0) -> list[tuple[int, str, int]]:
+    """(first page, numbering style, first number) of the page-label ranges of a PDF whose
+    first page is page `first` of an edition with `front` roman pages."""
+    if first >= front:
+        return [(0, "/D", first - front + 1)]
+    return [(0, "/r", first + 1), (front - first, "/D", 1)]
+
+
+def page_labels(ranges: Sequence[tuple[int, str, int]]) -> Dictionary:
     nums = Array()
-    if front:
-        nums.extend([0, Dictionary(S=Name("/r"), St=1)])
-    nums.extend([front, Dictionary(S=Name("/D"), St=1)])
+    for start, style, number in ranges:
+        nums.extend([start, Dictionary(S=Name(style), St=number)])
     return Dictionary(Nums=nums)
 
 
@@ -132,10 +139,10 @@ class _Tree:
         self.next_key += 1
 
     def finish(self) -> None:
-        nums = Array()
+        flat: list[Any] = []  # one Array built at once: appending to one is quadratic
         for key, value in sorted(self.nums, key=lambda kv: kv[0]):
-            nums.extend([key, value])
-        self.root.ParentTree = self.out.make_indirect(Dictionary(Nums=nums))
+            flat += [key, value]
+        self.root.ParentTree = self.out.make_indirect(Dictionary(Nums=Array(flat)))
         self.root.ParentTreeNextKey = self.next_key
         if len(self.role_map):
             self.root.RoleMap = self.role_map
@@ -220,11 +227,13 @@ def _stamp_folio(out: pikepdf.Pdf, page: pikepdf.Page, sheet: pikepdf.Page) -> N
                                       + b" Do Q EMC\n"))
 
 
-def join(units: Sequence[UnitLayout], front_pages: int, folio_sheet: bytes | None,
-         folio_kinds: Sequence[str], target: Path | io.BytesIO, tagged: bool) -> None:
-    """Write the joined PDF of `units` (in book order) to `target`. `front_pages`: joined
-    pages with roman folios; `folio_sheet`: a PDF with one page per joined page whose folio
-    margin boxes are stamped where `folio_kinds` is not empty."""
+def join(units: Sequence[UnitLayout], ranges: Sequence[tuple[int, str, int]],
+         folio_sheet: bytes | None, folio_kinds: Sequence[str], target: Path | io.BytesIO,
+         tagged: bool, skip: int = 0) -> None:
+    """Write the joined PDF of `units` (in book order) to `target`. `ranges`: its page-label
+    ranges (`label_ranges`); `folio_sheet`: a PDF with one page per joined page whose folio
+    margin boxes are stamped where `folio_kinds` is not empty. `skip` leading pages are
+    left out (an untagged PDF of one section of a unit; its outline goes too)."""
     where = placements(units)
     sources = [pikepdf.open(io.BytesIO(u.pdf)) for u in units]
     sheet = pikepdf.open(io.BytesIO(folio_sheet)) if folio_sheet else None
@@ -261,10 +270,15 @@ def join(units: Sequence[UnitLayout], front_pages: int, folio_sheet: bytes | Non
                 tree_of_names[key] = dests[key]
             out.Root.Names = Dictionary(Dests=tree_of_names.obj)
         _outline(out, units, where)
-        out.Root.PageLabels = page_labels(front_pages)
+        out.Root.PageLabels = page_labels(ranges)
         write_metadata(out, sources[0])
         if tree is not None:
             tree.finish()
+        if skip:
+            del out.pages[:skip]
+            for key in ("/Outlines", "/Names"):
+                if key in out.Root:
+                    del out.Root[key]
         out.save(target, min_version=version, deterministic_id=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
     finally:
