@@ -127,7 +127,7 @@ def split_units(html: str, folios: Mapping[str, str] | None = None) -> list[Unit
     strings = {name: "" for name, _ in CARRIED_STRINGS}
     units = []
     for group in _groups(tree.body):
-        carried = " ".join(f"{name} {_css_string(strings[name])}" for name, _ in CARRIED_STRINGS
+        carried = ", ".join(f"{name} {_css_string(strings[name])}" for name, _ in CARRIED_STRINGS
                            if strings[name])
         for element in group:
             for found in element.iter():
