@@ -7,9 +7,11 @@ must, a corrupt entry is laid out again, a changed stylesheet invalidates everyt
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +60,26 @@ def rect_text(path: Path, index: int, rect: list[float], height: float,
     return " ".join(out.split())
 
 
-@pytest.fixture(scope="module")
-def built_units(tmp_path_factory: pytest.TempPathFactory) -> Path:
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+
+
+@pytest.fixture(scope="module", params=["designed", "dejavu"])
+def built_units(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                ) -> Path:
+    """The fixture built with the fonts installed, and with only DejaVu visible (other
+    metrics: other page breaks, the same checks)."""
     out = tmp_path_factory.mktemp("units")
-    result = run_cli("build", str(UNITS), "--out", str(out), "--edition", "en", "-q")
+    env = dict(os.environ, XDG_CACHE_HOME=str(out / "cache"))
+    if request.param == "dejavu":
+        if not DEJAVU.is_dir():
+            pytest.skip("DejaVu fonts not installed")
+        conf = out / "fonts.conf"
+        conf.write_text(f"<?xml version='1.0'?><fontconfig><dir>{DEJAVU}</dir>"
+                        f"<cachedir>{out / 'fc-cache'}</cachedir></fontconfig>")
+        env["FONTCONFIG_FILE"] = str(conf)
+    result = subprocess.run([sys.executable, "-m", "bookforge", "build", str(UNITS), "--out",
+                             str(out), "--edition", "en", "-q"], capture_output=True,
+                            text=True, env=env, timeout=900)
     assert result.returncode == 0, result.stderr
     return out / "units-en.pdf"
 
