@@ -52,6 +52,7 @@ class PrintedEdition:
     front: int = 0  # pages with roman folios
     units: tuple[UnitLayout, ...] = field(default=(), compare=False, repr=False)
     places: tuple[Placement, ...] = field(default=(), compare=False, repr=False)
+    htmls: tuple[str, ...] = field(default=(), compare=False, repr=False)  # per unit
 
 
 def _roman(n: int) -> str:
@@ -123,9 +124,11 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
     body = _body_ids(html)
     doc_ids = frozenset(s for u in units for s in u.sections)
 
-    def job(unit: Unit, html_text: str | None = None, name: str | None = None) -> UnitJob:
-        return UnitJob(name or unit.name, html_text or unit.html, str(book_root), options,
-                       doc_ids)
+    htmls = {u.name: u.html for u in units}
+
+    def job(unit: Unit) -> UnitJob:
+        htmls[unit.name] = unit.html
+        return UnitJob(unit.name, unit.html, str(book_root), options, doc_ids)
 
     independent = [u for u in units if not u.dependent]
     layouts = dict(zip((u.name for u in independent), run([job(u) for u in independent]),
@@ -179,7 +182,8 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
                   for u in dict.fromkeys(refused)]
         diags += font_diagnostics(target)
     return PrintedEdition(total, labels, anchor_pages, tuple(lines), tuple(diags),
-                          tuple(laid_out), times, front, tuple(ordered), tuple(where))
+                          tuple(laid_out), times, front, tuple(ordered), tuple(where),
+                          tuple(htmls[u.name] for u in units))
 
 
 def folio_sheet(labels: Sequence[str], kinds: Sequence[str], lang: str, book_root: Path,

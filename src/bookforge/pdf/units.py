@@ -36,8 +36,9 @@ PAGE_REFERENCING = frozenset({"toc", "book-index", "contributors"})
 LINK_SCHEME = "bookforge-unit:"
 # print.css puts folios in these margin boxes only (running heads are in @top-center).
 FOLIO_BOXES = {"@top-left": "run", "@top-right": "run", "@bottom-right": "drop"}
-# Strings a unit's running heads read that an earlier unit set (print.css string-set).
-CARRIED_STRINGS = (("book-title", "book-title"), ("part-title", "part-title"))
+# Strings a unit's running heads read that an earlier unit may have set: print.css sets
+# each from the first element of that class (book title) or the last (part title).
+CARRIED_STRINGS = ("book-title", "part-title")
 
 
 @dataclass(frozen=True)
@@ -124,20 +125,23 @@ def split_units(html: str, folios: Mapping[str, str] | None = None) -> list[Unit
     tree = lxml.html.document_fromstring(html)
     head = lxml.html.tostring(tree.head, encoding="unicode") if tree.head is not None else ""
     root_attrs = "".join(f' {k}="{escape(v)}"' for k, v in tree.attrib.items())
-    strings = {name: "" for name, _ in CARRIED_STRINGS}
+    strings = {name: "" for name in CARRIED_STRINGS}
     units = []
     for group in _groups(tree.body):
-        carried = ", ".join(f"{name} {_css_string(strings[name])}" for name, _ in CARRIED_STRINGS
-                           if strings[name])
+        # a unit carries the strings earlier units set and it does not set itself: the
+        # root element sets them again on each of its pages
+        found = {name: "" for name in CARRIED_STRINGS}
         for element in group:
-            for found in element.iter():
-                if not isinstance(found.tag, str):
+            for node in element.iter():
+                if not isinstance(node.tag, str):
                     continue
-                cls = _classes(found)
-                if "book-title" in cls and not strings["book-title"]:
-                    strings["book-title"] = _text(found)
-                if "part-title" in cls:
-                    strings["part-title"] = _text(found)
+                for name in CARRIED_STRINGS:
+                    if name in _classes(node):
+                        found[name] = found[name] if name == "book-title" and found[name] \
+                            else _text(node)
+        carried = ", ".join(f"{name} {_css_string(strings[name])}" for name in CARRIED_STRINGS
+                            if strings[name] and not found[name])
+        strings.update({name: value for name, value in found.items() if value})
         ids = [e.get("id") or "" for e in group]
         dependent = any(i in PAGE_REFERENCING for i in ids)
         body, targets = _unit_body(group, folios if dependent else None)
