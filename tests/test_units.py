@@ -344,3 +344,25 @@ def test_book_index_locators(built_book: Path, lang: str) -> None:
             assert labels[dests[name]] == folio, name
             checked += 1
         assert checked >= 40
+
+
+def test_table_header_ids_unique_across_units(built_units: Path) -> None:
+    """Each unit numbers its header cells alike; the joined tree keeps IDs unique and every
+    /Headers entry names an ID of the same table's cells."""
+    with pikepdf.open(built_units) as pdf:
+        ids: list[str] = []
+        headers: list[str] = []
+        stack = list(pdf.Root.StructTreeRoot.K)
+        while stack:
+            element = stack.pop()
+            if not isinstance(element, pikepdf.Dictionary):
+                continue
+            if "/ID" in element:
+                ids.append(str(element.ID))
+            attributes = element.get("/A")
+            if isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
+                headers += [str(h) for h in attributes.Headers]
+            kids = element.get("/K")
+            stack += list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+    assert len(ids) >= 4 and len(set(ids)) == len(ids)
+    assert headers and set(headers) <= set(ids)

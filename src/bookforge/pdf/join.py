@@ -108,7 +108,8 @@ class _Tree:
         self.role_map = Dictionary()
         self.next_key = 0
 
-    def add_unit(self, source: pikepdf.Pdf, pages: Sequence[pikepdf.Page]) -> None:
+    def add_unit(self, source: pikepdf.Pdf, pages: Sequence[pikepdf.Page], prefix: str = "",
+                 has_ids: bool = False) -> None:
         if "/StructTreeRoot" not in source.Root:
             return
         root = self.out.copy_foreign(source.Root.StructTreeRoot)
@@ -132,6 +133,8 @@ class _Tree:
                 self.document.K.append(kid)
         for role, target in root.get("/RoleMap", {}).items():
             self.role_map[role] = target
+        if has_ids:
+            _prefix_ids(root, prefix)
 
     def add_blank(self, page: pikepdf.Page) -> None:
         page.obj.StructParents = self.next_key
@@ -147,6 +150,27 @@ class _Tree:
         if len(self.role_map):
             self.root.RoleMap = self.role_map
         self.out.Root.StructTreeRoot = self.root
+
+
+def _prefix_ids(root: Any, prefix: str) -> None:
+    """Make a unit's element IDs (WeasyPrint numbers table header cells by the object
+    number of their table, the same in every unit) unique in the joined tree, with the
+    /Headers that refer to them."""
+    stack = list(root.K)
+    while stack:
+        element = stack.pop()
+        if not isinstance(element, Dictionary):
+            continue
+        if "/ID" in element:
+            element.ID = String(prefix + str(element.ID))
+        attributes = element.get("/A")
+        if isinstance(attributes, Dictionary) and "/Headers" in attributes:
+            attributes.Headers = Array([String(prefix + str(h)) for h in attributes.Headers])
+        kids = element.get("/K")
+        if isinstance(kids, Array):
+            stack.extend(kids)
+        elif isinstance(kids, Dictionary):
+            stack.append(kids)
 
 
 def _outline(out: pikepdf.Pdf, units: Sequence[UnitLayout], where: Sequence[Placement]) -> None:
@@ -242,7 +266,7 @@ def join(units: Sequence[UnitLayout], ranges: Sequence[tuple[int, str, int]],
         tree = _Tree(out) if tagged else None
         dests: dict[str, Any] = {}
         version = "1.4"
-        for unit, source in zip(units, sources, strict=True):
+        for number, (unit, source) in enumerate(zip(units, sources, strict=True)):
             version = max(version, source.pdf_version)
             first = len(out.pages)
             with warnings.catch_warnings():  # named destinations are merged below
@@ -250,7 +274,8 @@ def join(units: Sequence[UnitLayout], ranges: Sequence[tuple[int, str, int]],
                 out.pages.extend(source.pages)
             pages = list(out.pages)[first:]
             if tree is not None:
-                tree.add_unit(source, pages)
+                tree.add_unit(source, pages, f"u{number}-",
+                              b"/Headers" in unit.pdf)
             names = source.Root.get("/Names")
             if names is not None and "/Dests" in names:
                 for key, value in pikepdf.NameTree(names.Dests).items():
