@@ -191,8 +191,8 @@ def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
     progress(f"layout pdf [{lang}]")
     target = output_path(book, lang, "pdf", options.out_dir)
     printed = print_layout(content, pdf_options(book, options), target, runner, cache)
-    progress(f"join pdf [{lang}]: {len(printed.laid_out)} of {len(printed.units) + 1} units "
-             "laid out, the others cached")
+    progress(f"join pdf [{lang}]: {len(printed.laid_out)} of {2 * len(printed.units)} units "
+             "laid out (sections and their folio sheets), the others cached")
     diags += printed.diagnostics
     return Artifact(target, lang, "pdf", target.stat().st_size,
                     time.perf_counter() - start, printed.pages), printed

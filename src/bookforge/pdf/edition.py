@@ -3,7 +3,7 @@ laid out, the page numbers as data, and the joined PDF.
 
     render(None) -> units -> independent units laid out (in parallel, cached)
                  -> anchor -> page map -> render(map) -> dependent units laid out
-                 -> folios -> folio sheet laid out -> join
+                 -> folios -> folio sheets laid out -> join
 
 The body's page numbers never depend on the front matter's length (the body counts from 1),
 nor a unit's layout on where it falls: the anchor map is right by construction, with no
@@ -170,11 +170,11 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
     refused = [r for u in ordered for r in u.refused]
     diags: list[Diagnostic] = []
     if target is not None:
-        sheet = folio_sheet(labels, kinds, lang, book_root, options, run, target)
+        sheets = folio_sheets(labels, kinds, where, lang, book_root, options, run, target)
         times["folios"] = time.perf_counter() - start - sum(times.values())
         try:
             with atomic_path(target) as tmp:
-                join(ordered, label_ranges(front), sheet.pdf, kinds, tmp, options.tagged)
+                join(ordered, label_ranges(front), sheets, kinds, tmp, options.tagged)
         except (OSError, ValueError) as exc:
             raise RenderError([error(str(target), 0, "pdf-write", str(exc))]) from exc
         times["join"] = time.perf_counter() - start - sum(times.values())
@@ -186,16 +186,23 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
                           tuple(htmls[u.name] for u in units))
 
 
-def folio_sheet(labels: Sequence[str], kinds: Sequence[str], lang: str, book_root: Path,
-                options: PdfOptions, run: Runner, target: Path) -> UnitLayout:
-    """The folios of `labels` laid out, one page per page (its side as theirs)."""
+def folio_sheets(labels: Sequence[str], kinds: Sequence[str], where: Sequence[Placement],
+                 lang: str, book_root: Path, options: PdfOptions, run: Runner,
+                 target: Path) -> list[bytes]:
+    """Per unit, its folios laid out one page per page (its blank verso included; a unit
+    and its sheet both start on a recto). Small documents laid out in parallel, each cached
+    by its folios: a unit whose pages did not move keeps its sheet."""
     sheet_options = PdfOptions(trim=options.trim, tagged=False, print_ready=options.print_ready)
-    sheet = run([UnitJob("folios", _folio_sheet_html(labels, kinds, lang), str(book_root),
-                         sheet_options, frozenset(), keep_folios=True)])[0]
-    if sheet.pages != len(labels):
-        raise RenderError([error(str(target), 0, "pdf-units",
-                                 f"folio sheet has {sheet.pages} pages, not {len(labels)}")])
-    return sheet
+    spans = [range(p.first, p.first + p.pages + p.padded) for p in where]
+    jobs = [UnitJob(f"folios {labels[span[0]]}", _folio_sheet_html(
+        [labels[i] for i in span], [kinds[i] for i in span], lang), str(book_root),
+        sheet_options, frozenset(), keep_folios=True) for span in spans]
+    sheets = run(jobs)
+    for sheet, span in zip(sheets, spans, strict=True):
+        if sheet.pages != len(span):
+            raise RenderError([error(str(target), 0, "pdf-units",
+                                     f"folio sheet has {sheet.pages} pages, not {len(span)}")])
+    return [s.pdf for s in sheets]
 
 
 def write_section_pdf(printed: PrintedEdition, doc_id: str, target: Path, book_root: Path,
@@ -210,10 +217,11 @@ def write_section_pdf(printed: PrintedEdition, doc_id: str, target: Path, book_r
     span = range(place.first, place.first + unit.pages + place.padded)
     labels = [printed.labels[i] for i in span]
     kinds = [*unit.folios, *([""] * place.padded)]
-    sheet = folio_sheet(labels, kinds, lang, book_root, options, run, target)
+    alone = Placement(0, unit.pages, place.padded)
+    sheets = folio_sheets(labels, kinds, [alone], lang, book_root, options, run, target)
     try:
         with atomic_path(target) as tmp:
-            join([unit], label_ranges(printed.front, place.first + skip), sheet.pdf, kinds,
+            join([unit], label_ranges(printed.front, place.first + skip), sheets, kinds,
                  tmp, tagged=False, skip=skip)
     except (OSError, ValueError) as exc:
         raise RenderError([error(str(target), 0, "pdf-write", str(exc))]) from exc

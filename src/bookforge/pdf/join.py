@@ -252,15 +252,17 @@ def _stamp_folio(out: pikepdf.Pdf, page: pikepdf.Page, sheet: pikepdf.Page) -> N
 
 
 def join(units: Sequence[UnitLayout], ranges: Sequence[tuple[int, str, int]],
-         folio_sheet: bytes | None, folio_kinds: Sequence[str], target: Path | io.BytesIO,
+         folio_sheets: Sequence[bytes] | None, folio_kinds: Sequence[str],
+         target: Path | io.BytesIO,
          tagged: bool, skip: int = 0) -> None:
     """Write the joined PDF of `units` (in book order) to `target`. `ranges`: its page-label
-    ranges (`label_ranges`); `folio_sheet`: a PDF with one page per joined page whose folio
-    margin boxes are stamped where `folio_kinds` is not empty. `skip` leading pages are
+    ranges (`label_ranges`); `folio_sheets`: per unit, a PDF with one page per page of it
+    (and its blank verso), whose folio margin boxes are stamped where `folio_kinds` (per
+    joined page) is not empty. `skip` leading pages are
     left out (an untagged PDF of one section of a unit; its outline goes too)."""
     where = placements(units)
     sources = [pikepdf.open(io.BytesIO(u.pdf)) for u in units]
-    sheet = pikepdf.open(io.BytesIO(folio_sheet)) if folio_sheet else None
+    sheets: list[pikepdf.Pdf] = []
     try:
         out = pikepdf.new()
         tree = _Tree(out) if tagged else None
@@ -284,10 +286,11 @@ def join(units: Sequence[UnitLayout], ranges: Sequence[tuple[int, str, int]],
                 out.pages.append(_blank_like(out, out.pages[-1]))
                 if tree is not None:
                     tree.add_blank(out.pages[-1])
-        if sheet is not None:
-            for index, kind in enumerate(folio_kinds):
-                if kind:
-                    _stamp_folio(out, out.pages[index], sheet.pages[index])
+        for place, data in zip(where, folio_sheets or (), strict=True):
+            sheets.append(pikepdf.open(io.BytesIO(data)))  # open until saved: qpdf copies
+            for n, page in enumerate(sheets[-1].pages):  # stream data when writing
+                if folio_kinds[place.first + n]:
+                    _stamp_folio(out, out.pages[place.first + n], page)
         _link_units(out, dests)
         if dests:
             tree_of_names = pikepdf.NameTree.new(out)
@@ -307,7 +310,5 @@ def join(units: Sequence[UnitLayout], ranges: Sequence[tuple[int, str, int]],
         out.save(target, min_version=version, deterministic_id=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
     finally:
-        for source in sources:
+        for source in [*sources, *sheets]:
             source.close()
-        if sheet is not None:
-            sheet.close()
