@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -113,7 +114,7 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
     with UnitPool(options.jobs) as pool:
         for lang in editions_for(book, options):
             artifacts += build_edition(book, lang, options, progress, diags, pool.runner,
-                                       cache)
+                                       cache, pool.release)
     return BuildResult(tuple(artifacts), tuple(sorted(set(diags))))
 
 
@@ -152,7 +153,8 @@ def prune_unit_caches(root: Path, keep: str, kept: int = UNIT_CACHES_KEPT) -> Pa
 
 def build_edition(book: Book, lang: str, options: BuildOptions, progress: Progress,
                   diags: list[Diagnostic], runner: Runner = in_process,
-                  cache: UnitCache | None = None) -> list[Artifact]:
+                  cache: UnitCache | None = None,
+                  idle: Callable[[], None] | None = None) -> list[Artifact]:
     """Transform one edition and write its outputs; its diagnostics go to `diags`."""
     progress(f"transform [{lang}]")
     content = transform_edition(book, lang)
@@ -160,7 +162,7 @@ def build_edition(book: Book, lang: str, options: BuildOptions, progress: Progre
     artifacts: list[Artifact] = []
     printed = None  # the PDF's unit layouts, reused for the EPUB's page-list
     if "pdf" in options.formats:
-        artifact, printed = _pdf(content, options, progress, diags, runner, cache)
+        artifact, printed = _pdf(content, options, progress, diags, runner, cache, idle)
         artifacts.append(artifact)
     if "epub" in options.formats:
         artifacts.append(_epub(content, options, progress, printed, diags, runner, cache))
@@ -177,20 +179,22 @@ def pdf_options(book: Book, options: BuildOptions) -> PdfOptions:
 
 
 def print_layout(content: EditionContent, options: PdfOptions, target: Path | None,
-                 runner: Runner, cache: UnitCache | None) -> PrintedEdition:
+                 runner: Runner, cache: UnitCache | None,
+                 idle: Callable[[], None] | None = None) -> PrintedEdition:
     """The edition's print units laid out (and its PDF written when `target` is given)."""
     return print_edition(lambda pages: render_print(content, anchor_pages=pages),
-                         content.book.root, options, target, runner, cache, content.lang)
+                         content.book.root, options, target, runner, cache, content.lang,
+                         idle=idle)
 
 
 def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
-         diags: list[Diagnostic], runner: Runner, cache: UnitCache | None
-         ) -> tuple[Artifact, PrintedEdition]:
+         diags: list[Diagnostic], runner: Runner, cache: UnitCache | None,
+         idle: Callable[[], None] | None) -> tuple[Artifact, PrintedEdition]:
     book, lang = content.book, content.lang
     start = time.perf_counter()
     progress(f"layout pdf [{lang}]")
     target = output_path(book, lang, "pdf", options.out_dir)
-    printed = print_layout(content, pdf_options(book, options), target, runner, cache)
+    printed = print_layout(content, pdf_options(book, options), target, runner, cache, idle)
     progress(f"join pdf [{lang}]: {len(printed.laid_out)} of {2 * len(printed.units)} units "
              "laid out (sections and their folio sheets), the others cached")
     diags += printed.diagnostics

@@ -4,8 +4,8 @@ processes (`--jobs N`, default the CPU count), so editions built at once share i
 
 A worker gets a `UnitJob` (HTML, options, plain data) and returns a `UnitLayout` (the PDF
 fragment, anchor -> page map, folio kinds, page-map lines): never a WeasyPrint object.
-A worker stays up for the whole build, so fonts and stylesheets are parsed once per
-process rather than once per unit.
+A worker stays up while an edition's units are laid out, so fonts are loaded once per
+process rather than once per unit; the workers exit before the join (`release`).
 """
 
 from __future__ import annotations
@@ -42,8 +42,14 @@ class UnitPool:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        self.release(cancel=exc is not None)
+
+    def release(self, cancel: bool = False) -> None:
+        """Let the workers exit (the next `run` starts new ones): a process keeps the memory
+        of the largest unit it laid out, which the join in this process should not have to
+        share the machine with."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=exc is not None)
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
             self._pool = None
 
     def run(self, jobs: Sequence[UnitJob]) -> list[UnitLayout]:

@@ -110,11 +110,13 @@ def _folio_sheet_html(labels: Sequence[str], kinds: Sequence[str], lang: str) ->
 def print_edition(render: Render, book_root: Path, options: PdfOptions,
                   target: Path | None, runner: Runner = in_process,
                   cache: UnitCache | None = None, lang: str = "",
-                  dependent: bool = True) -> PrintedEdition:
+                  dependent: bool = True, idle: Callable[[], None] | None = None
+                  ) -> PrintedEdition:
     """Lay the edition out in units and, when `target` is given, write its PDF atomically.
     `render(anchor_pages)` is the print HTML; given the map it prints page numbers.
     `dependent` False leaves those units out (a page-count-neutral stand-in of one page
-    pair each): enough for the pages of the body, which never follow them."""
+    pair each): enough for the pages of the body, which never follow them. `idle` is
+    called once nothing more is laid out (before the join)."""
     times: dict[str, float] = {}
     start = time.perf_counter()
     laid_out: list[str] = []
@@ -172,6 +174,8 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
     if target is not None:
         sheets = folio_sheets(labels, kinds, where, lang, book_root, options, run, target)
         times["folios"] = time.perf_counter() - start - sum(times.values())
+        if idle is not None:
+            idle()
         try:
             with atomic_path(target) as tmp:
                 join(ordered, label_ranges(front), sheets, kinds, tmp, options.tagged)
