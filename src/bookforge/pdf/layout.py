@@ -1,5 +1,7 @@
-"""Stage 6a, pdf: the print HTML of an edition -> a laid-out WeasyPrint document -> a PDF
-file with page labels matching the printed folios (roman front matter, arabic body).
+"""Stage 6a, pdf layout: print HTML -> a laid-out WeasyPrint document (`layout`, with the
+footnote repair in `final_layout`), as each unit of an edition is laid out (`units`).
+`write_pdf` writes one HTML document as one PDF with page labels (roman front matter,
+arabic body); the build joins units instead (`edition`, `join`).
 
 Only files inside the book folder and bookforge's `styles/` may be read: the URL fetcher
 refuses everything else (other files, `..` escapes, http/https) and reports it.
