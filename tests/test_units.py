@@ -215,6 +215,25 @@ def test_index_and_xref_links_land_on_their_page(built_units: Path) -> None:
         assert any(p > dests["fig-ledger"] + 4 for p, _ in xrefs)
 
 
+def test_contributors_pages_land_on_their_chapters(built_units: Path) -> None:
+    book, _ = load_book(UNITS)
+    titles = {c.version("en").title for c in book.chapters()}
+    with pikepdf.open(built_units) as pdf:
+        height, width = float(pdf.pages[0].MediaBox[3]), float(pdf.pages[0].MediaBox[2])
+        dests = named_pages(pdf)
+        labels = PdfReader(built_units).page_labels
+        start, end = section_pages(built_units, ("List of Contributors",), ())
+        checked = set()
+        for page, name, rect in links(pdf, range(start, end)):
+            line = rect_text(built_units, page, rect, height, width)  # a link may be split
+            m = re.fullmatch(r"(?:\d+\s+)?(.*?),\s*(\d+)", line)
+            assert m, line
+            assert m[1] in titles and labels[dests[name]] == m[2], m[0]
+            assert compact(m[1]) in compact(page_text(built_units, dests[name]))
+            checked.add(name)
+        assert len(checked) == len(book.chapters())
+
+
 def test_fonts_embedded_and_subset(built_units: Path) -> None:
     rows = subprocess.run(["pdffonts", str(built_units)], capture_output=True, text=True,
                           check=True).stdout.splitlines()[2:]
