@@ -129,11 +129,14 @@ def test_every_page_has_a_parent_tree_entry(built_units: Path) -> None:
         # every marked-content entry points into the one tree, up to its one Document
         document = root.K[0]
         assert document.S == "/Document" and len(root.K) == 1
-        for key in keys[:12]:
+        for key in keys:
             for element in tree[key]:
                 while element.objgen != document.objgen:
                     element = element.P
         assert pdf.Root.MarkInfo.Marked
+        roots = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary)
+                 and o.get("/Type") == "/StructTreeRoot"]
+        assert len(roots) == 1  # no unit's own root copied along
 
 
 def test_struct_text_has_every_chapter_title_in_order(built_units: Path) -> None:
@@ -390,3 +393,11 @@ def test_table_header_ids_unique_across_units(built_units: Path) -> None:
             stack += list(kids) if isinstance(kids, pikepdf.Array) else [kids]
     assert len(ids) >= 4 and len(set(ids)) == len(ids)
     assert headers and set(headers) <= set(ids)
+
+
+def test_page_list_from_the_same_units(built_units: Path) -> None:
+    """The EPUB built with the PDF gets its page-list from the units the PDF is joined from:
+    every page's marker sits before that page's first words."""
+    from .test_epub import check_page_list
+
+    check_page_list(built_units.with_suffix(".epub"), built_units)

@@ -125,12 +125,30 @@ class _Tree:
             for annot in page.obj.get("/Annots", []):
                 if "/StructParent" in annot:
                     annot.StructParent = int(annot.StructParent) + offset
+        units_documents = set()
         for element in root.K:
-            kids = element.K if element.get("/S") == Name.Document else Array([element])
+            if element.get("/S") == Name.Document:
+                units_documents.add(element.objgen)
+                kids = element.K
+            else:
+                kids = Array([element])
             for kid in kids:
                 if isinstance(kid, Dictionary):
                     kid.P = self.document
                 self.document.K.append(kid)
+        # WeasyPrint maps the running heads' marked content to elements under its Document
+        # but outside its /K: they get the joined Document as parent too (and the unit's
+        # own root, left unreferenced, is not written)
+        seen: set[tuple[int, int]] = set()
+        for _, value in items:
+            for element in value if isinstance(value, Array) else [value]:
+                while (isinstance(element, Dictionary) and element.objgen not in seen
+                       and "/P" in element):
+                    seen.add(element.objgen)
+                    if element.P.objgen in units_documents:
+                        element.P = self.document
+                        break
+                    element = element.P
         for role, target in root.get("/RoleMap", {}).items():
             self.role_map[role] = target
         if has_ids:
