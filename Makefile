@@ -72,7 +72,8 @@ catalogs: $(STAMP)
 	$(BIN)/pybabel compile -D bookforge -d src/bookforge/locale --statistics
 
 # Speed measurements: each script prints its medians.
-BENCH_SCRIPTS := bench/bench_pdf.py bench/bench_preview.py bench/bench_glossary.py bench/bench_build.py
+BENCH_SCRIPTS := bench/bench_pdf.py bench/bench_preview.py bench/bench_glossary.py bench/bench_build.py \
+                 bench/bench_scale.py
 bench: $(STAMP)
 	@for s in $(BENCH_SCRIPTS); do $(BIN)/python $$s || exit 1; done
 

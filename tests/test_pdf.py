@@ -8,6 +8,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pikepdf
@@ -16,6 +17,7 @@ from pypdf import PdfReader
 
 from bookforge.i18n import roman, sort_key
 from bookforge.model import Book
+from bookforge.pdf.edition import print_edition
 from bookforge.pdf.layout import PdfOptions, final_layout
 from bookforge.render import render_print
 from bookforge.source.load import load_book
@@ -229,15 +231,28 @@ def content_boxes(page: Any) -> Iterator[Any]:
             yield from descendants(child)
 
 
+def _blank_page() -> Any:
+    """The blank verso the join puts after a unit with an odd page count."""
+    box = SimpleNamespace(page_type=SimpleNamespace(blank=True, name=""), children=[],
+                          content_box_x=lambda: 0, content_box_y=lambda: 0, width=0, height=0)
+    return SimpleNamespace(_page_box=box)
+
+
 @pytest.fixture(scope="module")
 def layouts(book: Book) -> dict[str, Any]:
-    """Both editions laid out as the build lays them out (with the index relayout)."""
+    """Both editions laid out as the build lays them out: in units (each with its footnote
+    repair), their pages in the order the join puts them, blank versos included."""
     out = {}
     for lang in LANGS:
         content = transform_edition(book, lang)
-        out[lang] = final_layout(render_print(content), book.root,
-                                 PdfOptions(trim=book.config.trim),
-                                 relayout=lambda p, c=content: render_print(c, anchor_pages=p))
+        options = PdfOptions(trim=book.config.trim)
+        printed = print_edition(lambda p, c=content: render_print(c, anchor_pages=p),
+                                book.root, options, None)
+        pages: list[Any] = []
+        for html in printed.htmls:
+            unit = final_layout(html, book.root, options).document.pages
+            pages += [*unit, *([_blank_page()] * (len(unit) % 2))]
+        out[lang] = SimpleNamespace(document=SimpleNamespace(pages=pages))
     return out
 
 

@@ -194,8 +194,8 @@ def parser() -> argparse.ArgumentParser:
                    help="3 mm bleed and crop marks for the printer (default: screen PDF)")
     b.add_argument("--untagged", action="store_true", help="skip PDF tagging (faster)")
     b.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
-                   help="editions built at once (default: one per edition, up to the "
-                        "CPUs; 1: one after the other)")
+                   help="layout worker processes shared by the editions' print units "
+                        "(default: one per CPU; 1: everything in this process)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     b.set_defaults(func=cmd_build)
 

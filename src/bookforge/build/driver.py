@@ -2,15 +2,18 @@
 
     config -> load -> parse/transform (per edition) -> render -> pdf | epub
 
-`build` renders and writes each requested output; `bookforge check` (the check stage)
-stops before rendering.
+`build` renders and writes each requested output (and the manifest); `bookforge check`
+(the check stage) stops before rendering.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,7 +22,9 @@ from ..check.versions import compare
 from ..errors import Diagnostic, error
 from ..i18n import localizer
 from ..model import Book
-from ..pdf.layout import write_pdf
+from ..pdf.cache import Runner, UnitCache, cache_dir, in_process
+from ..pdf.edition import PrintedEdition, print_edition
+from ..pdf.layout import PdfOptions
 from ..render import common_values, render_epub, render_print
 from ..render.parallel import parallel_values, render_parallel_epub, render_parallel_print
 from ..source.load import load_book
@@ -31,6 +36,8 @@ FORMATS = ("pdf", "epub")
 PAGE_MAP_SOURCES = {"pdf": "page breaks of the PDF laid out in this run",
                     "layout": "page breaks of a fresh print layout (no PDF in this run)",
                     "cache": "page breaks of the last print layout (cached page map)"}
+# Unit caches of other output folders kept (see unit_cache_dir).
+UNIT_CACHES_KEPT = 8
 
 
 class Progress(Protocol):
@@ -49,8 +56,7 @@ class BuildOptions:
     tagged: bool = True
     pdf_variant: str | None = None
     print_ready: bool = False  # 3 mm bleed and crop marks
-    jobs: int | None = None  # editions built at once; None: one per edition up to the CPUs,
-    # 1: one after the other in this process
+    jobs: int | None = None  # layout processes; None: one per CPU; 1: all in this process
 
 
 @dataclass(frozen=True)
@@ -63,14 +69,6 @@ class Artifact:
     pages: int | None = None
     chapters: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # PDF: doc id ->
     # first and last page
-
-
-@dataclass(frozen=True)
-class PrintLayout:
-    """The print HTML of the first layout pass and the final laid-out document."""
-
-    first_html: str
-    document: Any = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -103,6 +101,8 @@ def parallel_pair(book: Book, edition: str) -> tuple[str, str] | None:
 
 
 def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> BuildResult:
+    from .workers import UnitPool
+
     progress("load")
     book, diags = load_book(book_dir)
     unknown = [e for e in options.editions if e not in book.config.languages
@@ -112,30 +112,57 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
                            f"edition(s) {', '.join(unknown)} not in languages "
                            f"{list(book.config.languages)}"))
         return BuildResult((), tuple(diags))
-    langs = editions_for(book, options)
-    if worker_count(len(langs), options.jobs) > 1:
-        from .workers import build_in_workers
-
-        artifacts, edition_diags = build_in_workers(book_dir, langs, options, progress)
-        diags += edition_diags
-    else:
-        artifacts = tuple(a for lang in langs
-                          for a in build_edition(book, lang, options, progress, diags))
+    artifacts: list[Artifact] = []
+    cache = UnitCache(unit_cache_dir(options.out_dir))
+    with UnitPool(options.jobs) as pool:
+        for lang in editions_for(book, options):
+            artifacts += build_edition(book, lang, options, progress, diags, pool.runner,
+                                       cache, pool.release)
     write_manifest(options.out_dir, book.config.slug, map(manifest_entry, artifacts))
-    return BuildResult(artifacts, tuple(sorted(set(diags))))
+    return BuildResult(tuple(artifacts), tuple(sorted(set(diags))))
 
 
 def manifest_entry(a: Artifact) -> OutputFile:
     return output_file(a.lang, a.format, a.path, a.pages, a.chapters)
 
 
-def worker_count(editions: int, jobs: int | None) -> int:
-    """Processes for `editions` editions: `jobs`, or one per edition up to the CPU count."""
-    return max(1, min(editions, jobs or os.cpu_count() or 1))
+def unit_cache_dir(out_dir: Path) -> Path:
+    """The unit cache of builds into `out_dir`: a folder of the user's cache named by a
+    token kept in `out_dir`, so removing the output folder also gives a cold build."""
+    token_file = out_dir / ".bookforge-units"
+    try:
+        token = token_file.read_text(encoding="ascii").strip()
+    except OSError:
+        token = ""
+    if not token.isalnum():
+        token = secrets.token_hex(8)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            token_file.write_text(token + "\n", encoding="ascii")
+        except OSError:
+            pass  # the output step reports an unwritable folder
+    return prune_unit_caches(cache_dir(), keep=token) / token
+
+
+def prune_unit_caches(root: Path, keep: str, kept: int = UNIT_CACHES_KEPT) -> Path:
+    """Remove all but the `kept` most recently used caches of other output folders."""
+    try:
+        others = sorted((d for d in root.iterdir() if d.is_dir() and d.name != keep),
+                        key=lambda d: d.stat().st_mtime, reverse=True)
+    except OSError:
+        return root
+    for stale in others[kept - 1:]:
+        shutil.rmtree(stale, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        (root / keep).mkdir(parents=True, exist_ok=True)
+        os.utime(root / keep)
+    return root
 
 
 def build_edition(book: Book, lang: str, options: BuildOptions, progress: Progress,
-                  diags: list[Diagnostic]) -> list[Artifact]:
+                  diags: list[Diagnostic], runner: Runner = in_process,
+                  cache: UnitCache | None = None,
+                  idle: Callable[[], None] | None = None) -> list[Artifact]:
     """Transform one edition and write its outputs; its diagnostics go to `diags`. A
     parallel edition ("id+en") is both languages' content, aligned (render/parallel.py)."""
     progress(f"transform [{lang}]")
@@ -147,17 +174,22 @@ def build_edition(book: Book, lang: str, options: BuildOptions, progress: Progre
                   if (d := compare(c.versions[pair[0]], c.versions[pair[1]],
                                    book.config.allow_html))]
     artifacts: list[Artifact] = []
-    laid_out = None  # the PDF layout, reused for the EPUB's page-list
+    printed = None  # the PDF's unit layouts, reused for the EPUB's page-list
     if "pdf" in options.formats:
-        artifact, laid_out = _pdf(content, options, progress, diags)
+        artifact, printed = _pdf(content, options, progress, diags, runner, cache, idle)
         artifacts.append(artifact)
     if "epub" in options.formats:
-        artifacts.append(_epub(content, options, progress, laid_out, diags))
+        artifacts.append(_epub(content, options, progress, printed, diags, runner, cache))
     return artifacts
 
 
 def output_path(book: Book, lang: str, fmt: str, out_dir: Path) -> Path:
     return out_dir / f"{book.config.slug}-{lang}.{fmt}"
+
+
+def pdf_options(book: Book, options: BuildOptions) -> PdfOptions:
+    return PdfOptions(trim=book.config.trim, tagged=options.tagged,
+                      variant=options.pdf_variant, print_ready=options.print_ready)
 
 
 def print_html(content: Any, anchor_pages: Mapping[str, int] | None = None) -> str:
@@ -167,34 +199,43 @@ def print_html(content: Any, anchor_pages: Mapping[str, int] | None = None) -> s
     return render_print(content, anchor_pages=anchor_pages)
 
 
+def print_layout(content: EditionContent, options: PdfOptions, target: Path | None,
+                 runner: Runner, cache: UnitCache | None,
+                 idle: Callable[[], None] | None = None) -> PrintedEdition:
+    """The edition's print units laid out (and its PDF written when `target` is given)."""
+    return print_edition(lambda pages: print_html(content, anchor_pages=pages),
+                         content.book.root, options, target, runner, cache, content.lang,
+                         idle=idle)
+
+
 def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
-         diags: list[Diagnostic]) -> tuple[Artifact, PrintLayout]:
+         diags: list[Diagnostic], runner: Runner, cache: UnitCache | None,
+         idle: Callable[[], None] | None) -> tuple[Artifact, PrintedEdition]:
     book, lang = content.book, content.lang
     start = time.perf_counter()
-    progress(f"render html [{lang}]")
-    html = print_html(content)
     progress(f"layout pdf [{lang}]")
     target = output_path(book, lang, "pdf", options.out_dir)
-    result = write_pdf(html, book.root, target, book.config.trim, tagged=options.tagged,
-                       variant=options.pdf_variant, print_ready=options.print_ready,
-                       relayout=lambda pages: print_html(content, anchor_pages=pages))
-    diags += result.diagnostics
-    chapters = chapter_pages(content, (p.anchors for p in result.document.pages)) \
-        if result.document is not None else {}
+    printed = print_layout(content, pdf_options(book, options), target, runner, cache, idle)
+    progress(f"join pdf [{lang}]: {len(printed.laid_out)} of {2 * len(printed.units)} units "
+             "laid out (sections and their folio sheets), the others cached")
+    diags += printed.diagnostics
+    on_page: list[list[str]] = [[] for _ in range(printed.pages)]
+    for anchor, index in printed.anchor_pages.items():
+        on_page[index].append(anchor)
     return Artifact(target, lang, "pdf", target.stat().st_size, time.perf_counter() - start,
-                    result.pages, chapters), PrintLayout(html, result.document)
+                    printed.pages, chapter_pages(content, on_page)), printed
 
 
 def _epub(content: EditionContent, options: BuildOptions, progress: Progress,
-          laid_out: PrintLayout | None, diags: list[Diagnostic]) -> Artifact:
+          printed: PrintedEdition | None, diags: list[Diagnostic], runner: Runner,
+          cache: UnitCache | None) -> Artifact:
     from ..epub.package import write_epub
     from ..epub.pagelist import edition_page_map
 
     book, lang = content.book, content.lang
     start = time.perf_counter()
     progress(f"render xhtml [{lang}]")
-    parallel = isinstance(content, ParallelContent)
-    if parallel:
+    if isinstance(content, ParallelContent):
         pages = render_parallel_epub(content)
         values = parallel_values(content)
         editions = (content.left, content.right)
@@ -205,9 +246,11 @@ def _epub(content: EditionContent, options: BuildOptions, progress: Progress,
     images = list(dict.fromkeys(i for e in editions for d in e.documents for i in d.images))
     progress(f"package epub [{lang}]")
     target = output_path(book, lang, "epub", options.out_dir)
-    ids = [p.doc_id for p in pages]
-    pmap = (edition_page_map(content, ids, laid_out.document, laid_out.first_html, print_html)
-            if laid_out else edition_page_map(content, ids, render=print_html))
+    source = "pdf"
+    if printed is None:  # the same unit layouts as the PDF's, cached or laid out now
+        printed = print_layout(content, pdf_options(book, options), None, runner, cache)
+        source = "layout" if printed.laid_out else "cache"
+    pmap = edition_page_map(printed, source)
     progress(f"page-list [{lang}]: {PAGE_MAP_SOURCES[pmap.source]}")
     result = write_epub(book, editions[0].lang, pages, images, target, values, pmap)
     diags += result.diagnostics

@@ -1,127 +1,68 @@
-"""Stage 3-6 in parallel: the book folder and the editions to build -> the artifacts and
-diagnostics of each edition, built in worker processes (one per edition, up to the CPUs).
+"""Layout workers: the units of every edition of a build are laid out by one pool of worker
+processes (`--jobs N`, default the CPU count), so editions built at once share it fairly
+(their units queue up in the same pool) and a long edition uses every core.
 
-Each worker loads the book itself from the folder (nothing unpicklable crosses a process
-boundary) and runs `build.build_edition`. Its progress lines come back through a queue
-and are shown in edition order: the first unfinished edition's lines as they happen, the
-next edition's once the one before it is done, each with the time it really happened.
-Artifacts come back in edition order; an edition's `BookforgeError` is raised here as in a
-sequential build (the first failing edition's, in edition order).
+A worker gets a `UnitJob` (HTML, options, plain data) and returns a `UnitLayout` (the PDF
+fragment, anchor -> page map, folio kinds, page-map lines): never a WeasyPrint object.
+A worker stays up while an edition's units are laid out, so fonts are loaded once per
+process rather than once per unit; the workers exit before the join (`release`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import queue
-import time
+import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from pathlib import Path
-from typing import Any
+from concurrent.futures import ProcessPoolExecutor
+from types import TracebackType
 
-from ..errors import Diagnostic
-from ..source.load import load_book
-from .driver import Artifact, BuildOptions, Progress, build_edition, worker_count
-
-DONE = None  # the last event of an edition, sent whether it succeeded or failed
-POLL_SECONDS = 0.1
-GRACE_SECONDS = 2.0
-Event = tuple[str, str | None, float]  # (edition, stage or DONE, time.perf_counter())
-
-_events: Any = None  # the worker's end of the progress queue
+from ..pdf.cache import Runner, in_process
+from ..pdf.units import UnitJob, UnitLayout, lay_out_unit
 
 
-def _init_worker(events: Any) -> None:
-    global _events
-    _events = events
+def worker_count(jobs: int | None) -> int:
+    """Layout processes: `jobs`, or one per CPU."""
+    return max(1, jobs or os.cpu_count() or 1)
 
 
-def _edition_worker(book_dir: Path, lang: str, options: BuildOptions
-                    ) -> tuple[list[Artifact], list[Diagnostic]]:
-    def progress(stage: str, at: float | None = None, /) -> None:
-        _events.put((lang, stage, time.perf_counter() if at is None else at))
-
-    try:
-        book, _ = load_book(book_dir)  # its diagnostics are the parent's already
-        diags: list[Diagnostic] = []
-        artifacts = build_edition(book, lang, options, progress, diags)
-        return artifacts, diags
-    finally:
-        _events.put((lang, DONE, time.perf_counter()))
+def _size(job: UnitJob) -> int:
+    return len(job.html)
 
 
-class _Relay:
-    """Shows the workers' progress lines in edition order."""
+class UnitPool:
+    """A context manager whose `run` lays units out: in worker processes, or in this
+    process for `jobs` 1 (or a single unit, which a process would only delay)."""
 
-    def __init__(self, langs: Sequence[str], progress: Progress) -> None:
-        self.langs = list(langs)
-        self.progress = progress
-        self.waiting: dict[str, list[tuple[str, float]]] = {lang: [] for lang in langs}
-        self.finished: set[str] = set()
-        self.shown = 0  # editions whose lines are all shown
+    def __init__(self, jobs: int | None) -> None:
+        self.workers = worker_count(jobs)
+        self._pool: ProcessPoolExecutor | None = None
 
-    def add(self, event: Event) -> None:
-        lang, stage, at = event
-        if stage is DONE:
-            self.finished.add(lang)
-        else:
-            self.waiting[lang].append((stage, at))
-        self.flush()
+    def __enter__(self) -> UnitPool:
+        return self
 
-    def flush(self, everything: bool = False) -> None:
-        while self.shown < len(self.langs):
-            lang = self.langs[self.shown]
-            for stage, at in self.waiting[lang]:
-                self.progress(stage, at)
-            self.waiting[lang] = []
-            if lang not in self.finished and not everything:
-                return
-            self.shown += 1
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release(cancel=exc is not None)
+
+    def release(self, cancel: bool = False) -> None:
+        """Let the workers exit (the next `run` starts new ones): a process keeps the memory
+        of the largest unit it laid out, which the join in this process should not have to
+        share the machine with."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
+            self._pool = None
+
+    def run(self, jobs: Sequence[UnitJob]) -> list[UnitLayout]:
+        if self.workers == 1 or len(jobs) == 1:
+            return in_process(jobs)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             mp_context=multiprocessing.get_context())
+        # the longest units first, so no core waits on one long unit started last
+        order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i]))
+        futures = {i: self._pool.submit(lay_out_unit, jobs[i]) for i in order}
+        return [futures[i].result() for i in range(len(jobs))]
 
     @property
-    def complete(self) -> bool:
-        return self.finished.issuperset(self.langs)
-
-
-def build_in_workers(book_dir: Path, langs: Sequence[str], options: BuildOptions,
-                     progress: Progress) -> tuple[tuple[Artifact, ...], list[Diagnostic]]:
-    """Build `langs` in worker processes; artifacts in edition order, diagnostics merged."""
-    context = multiprocessing.get_context()
-    events = context.Queue()
-    relay = _Relay(langs, progress)
-    workers = worker_count(len(langs), options.jobs)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_init_worker, initargs=(events,)) as pool:
-        futures = {lang: pool.submit(_edition_worker, book_dir, lang, options)
-                   for lang in langs}
-        _relay_until_done(events, relay, futures)
-    events.close()
-    artifacts: list[Artifact] = []
-    diags: list[Diagnostic] = []
-    for lang in langs:  # raises the first failed edition's error
-        edition_artifacts, edition_diags = futures[lang].result()
-        artifacts += edition_artifacts
-        diags += edition_diags
-    return tuple(artifacts), diags
-
-
-def _relay_until_done(events: Any, relay: _Relay, futures: dict[str, Future]) -> None:
-    """Show progress until every edition has sent its last event (or its worker died)."""
-    give_up = None
-    while not relay.complete:
-        try:
-            relay.add(events.get(timeout=POLL_SECONDS))
-        except queue.Empty:
-            if not all(f.done() for f in futures.values()):
-                continue
-            # a worker that died sends no DONE (its future holds the error); a DONE still
-            # in the queue's pipe gets a moment to arrive
-            give_up = give_up or time.monotonic() + GRACE_SECONDS
-            if time.monotonic() > give_up:
-                break
-    while True:  # lines still in the queue
-        try:
-            relay.add(events.get_nowait())
-        except queue.Empty:
-            break
-    relay.flush(everything=True)
+    def runner(self) -> Runner:
+        return self.run

@@ -1,27 +1,24 @@
 """Stage 6c, pagemap: the print layout of an edition -> where each printed page begins,
 and the EPUB XHTML documents -> the same documents with page-break markers.
 
-`page_map` reads a laid-out WeasyPrint `Document` (the one the PDF is written from, or
-one laid out only for this purpose): for each page, its printed folio (the PDF's page
-label), the id of the print section its first line belongs to, and the first words of that
-line. `insert_markers` finds those words in the EPUB document of the same section and puts
-an empty `<span epub:type="pagebreak" role="doc-pagebreak">` before them. A page map is cached as
-JSON next to the outputs so an EPUB-only build can reuse the last print layout.
+`page_lines` reads a laid-out WeasyPrint `Document` (a print unit, in its layout worker):
+for each page, the id of the print section its first line belongs to and the first words of
+that line; `edition_page_map` adds the printed folios (the PDF's page labels) of the joined
+units. `insert_markers` finds those words in the EPUB document of the same section and puts
+an empty `<span epub:type="pagebreak" role="doc-pagebreak">` before them. An EPUB-only
+build gets the map from the same unit layouts as the PDF (cached, or laid out for it).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
 import unicodedata
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
-from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -98,17 +95,24 @@ def _snippet(lines: Sequence[tuple[str, str]]) -> tuple[str, str]:
     return doc, " ".join(joined.split()[:SNIPPET_WORDS])
 
 
-def page_map(document: Any, doc_ids: frozenset[str], labels: Sequence[str], fingerprint: str,
-             source: str = "pdf") -> PageMap:
-    """Where each page of a laid-out WeasyPrint document begins; `labels`: its folios."""
-    pages: list[PageStart] = []
+def page_lines(document: Any, doc_ids: frozenset[str]) -> tuple[tuple[str, str, str], ...]:
+    """Per page of a laid-out WeasyPrint document: (section id, first words, last words of
+    the page before when it ends in the same section) — a `PageStart` without its label,
+    plain data a layout worker sends back."""
+    out: list[tuple[str, str, str]] = []
     previous: list[tuple[str, str]] = []
-    for label, page in zip(labels, document.pages, strict=True):
+    for page in document.pages:
         lines = list(_lines(page._page_box, doc_ids))
         doc, text = _snippet(lines[:4])
-        pages.append(PageStart(label, doc, text, _tail(previous, doc)))
+        out.append((doc, text, _tail(previous, doc)))
         previous = lines
-    return PageMap(tuple(pages), fingerprint, source)
+    return tuple(out)
+
+
+def page_map_from_lines(lines: Sequence[tuple[str, str, str]], labels: Sequence[str],
+                        fingerprint: str, source: str = "pdf") -> PageMap:
+    return PageMap(tuple(PageStart(label, doc, text, before) for label, (doc, text, before)
+                         in zip(labels, lines, strict=True)), fingerprint, source)
 
 
 def _tail(lines: Sequence[tuple[str, str]], doc: str) -> str:
@@ -130,53 +134,12 @@ def roman(n: int) -> str:
     return upper_roman(n).lower()
 
 
-# -- caching --------------------------------------------------------------------------------
-
 def fingerprint(*parts: str) -> str:
     digest = hashlib.sha256(str(FORMAT_VERSION).encode())
     for part in parts:
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
-
-
-def cache_dir() -> Path:
-    """Where page maps are kept between runs (not the out dir, which holds only outputs)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "bookforge" / "pagemaps"
-
-
-def cache_path(name: str, key: str) -> Path:
-    return cache_dir() / f"{name}-{key[:20]}.json"
-
-
-def save(pmap: PageMap, path: Path) -> None:
-    """Write the map, replacing older maps of the same edition; a cache that cannot be
-    written is no error."""
-    data = {"version": FORMAT_VERSION, "fingerprint": pmap.fingerprint,
-            "pages": [asdict(p) for p in pmap.pages]}
-    prefix = path.name.rsplit("-", 1)[0] + "-"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob(prefix + "*.json"):
-            if old.name.rsplit("-", 1)[0] + "-" == prefix:
-                old.unlink(missing_ok=True)
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    except OSError:
-        pass
-
-
-def load(path: Path, expected: str) -> PageMap | None:
-    """The cached page map at `path` if it was made from the same print layout."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != FORMAT_VERSION or data.get("fingerprint") != expected:
-            return None
-        pages = tuple(PageStart(str(p["label"]), str(p["doc"]), str(p["text"]),
-                                str(p.get("before", ""))) for p in data["pages"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return PageMap(pages, expected, "cache")
 
 
 # -- markers in the EPUB --------------------------------------------------------------------
@@ -398,48 +361,9 @@ def _append_end(body: Any, span: Any) -> None:
 PRINT_ALIASES = {"half-title": "title-page", "book-index": "index"}
 
 
-def print_doc_ids(epub_doc_ids: Sequence[str]) -> frozenset[str]:
-    """The ids of the print sections that have an EPUB counterpart (plus the contents)."""
-    return frozenset({*epub_doc_ids, *PRINT_ALIASES, "toc"})
-
-
-def labels_from_ranges(count: int, ranges: Sequence[tuple[int, str]]) -> list[str]:
-    """Page labels from PDF /PageLabels ranges ((first index, "/r" | "/D"), ...)."""
-    labels = []
-    for i in range(count):
-        start, style = max((r for r in ranges if r[0] <= i), default=(0, "/D"))
-        n = i - start + 1
-        labels.append(roman(n) if style == "/r" else str(n))
-    return labels
-
-
-def edition_page_map(content: Any, epub_doc_ids: Sequence[str],
-                     document: Any = None, html: str | None = None,
-                     render: Any = None) -> PageMap:
-    """The page map of an edition's print layout: from `document` (the PDF laid out in this
-    run), else the cached map when the print HTML is unchanged, else a fresh layout. The map
-    is cached (see `cache_dir`) either way. `html`: the print HTML `render_print(content)`
-    when the caller has it already; `render`: the print renderer (`render_print`)."""
-    from .. import __version__
-    from ..files import styles_dir
-    from ..pdf.layout import PdfOptions, final_layout, page_label_ranges
-    from ..render import render_print
-
-    render = render or render_print
-    book = content.book
-    html = render(content) if html is None else html
-    css = (styles_dir() / "print.css").read_text(encoding="utf-8")
-    key = fingerprint(__version__, html, css, book.config.trim)
-    cache = cache_path(f"{book.config.slug}-{content.lang}", key)
-    source = "pdf"
-    if document is None:
-        cached = load(cache, key)
-        if cached is not None:
-            return cached
-        laid = final_layout(html, book.root, PdfOptions(trim=book.config.trim),
-                            relayout=lambda pages: render(content, anchor_pages=pages))
-        document, source = laid.document, "layout"
-    labels = labels_from_ranges(len(document.pages), page_label_ranges(document))
-    pmap = page_map(document, print_doc_ids(epub_doc_ids), labels, key, source)
-    save(pmap, cache)
-    return pmap
+def edition_page_map(printed: Any, source: str = "pdf") -> PageMap:
+    """The page map of an edition's print layout (a `pdf.edition.PrintedEdition`: the units
+    the PDF is joined from, laid out in this run or cached): its folios and each page's
+    first words, from the same pagination as the PDF's."""
+    key = fingerprint(*printed.labels, *(part for line in printed.lines for part in line))
+    return page_map_from_lines(printed.lines, printed.labels, key, source)

@@ -1,5 +1,7 @@
-"""Stage 6a, pdf: the print HTML of an edition -> a laid-out WeasyPrint document -> a PDF
-file with page labels matching the printed folios (roman front matter, arabic body).
+"""Stage 6a, pdf layout: print HTML -> a laid-out WeasyPrint document (`layout`, with the
+footnote repair in `final_layout`), as each unit of an edition is laid out (`units`).
+`write_pdf` writes one HTML document as one PDF with page labels (roman front matter,
+arabic body); the build joins units instead (`edition`, `join`).
 
 Only files inside the book folder and bookforge's `styles/` may be read: the URL fetcher
 refuses everything else (other files, `..` escapes, http/https) and reports it.
@@ -8,6 +10,7 @@ refuses everything else (other files, `..` escapes, http/https) and reports it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import logging
 import re
@@ -110,6 +113,7 @@ class PdfResult:
 class LaidOut:
     document: weasyprint.Document
     refused: tuple[str, ...]
+    layouts: int = 1  # WeasyPrint layouts it took
 
 
 def layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
@@ -260,6 +264,7 @@ def final_layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
     with fewer_collections():
         laid = layout(html, book_root, options)
         thieves: set[str] = set()
+        count = 1
         for _ in range(FOOTNOTE_PASSES):
             found = footnote_thieves(laid.document) - thieves
             thieves |= found
@@ -268,9 +273,10 @@ def final_layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
                 break
             html = second
             laid = layout(html, book_root, options, keep_footnotes_css(thieves))
+            count += 1
             if not thieves:
                 break
-    return laid
+    return dataclasses.replace(laid, layouts=count)
 
 
 def write_pdf(html: str, book_root: Path, target: Path, trim: str = "155x230mm",

@@ -1,0 +1,148 @@
+"""Stage 6a, pdf cache: laid-out units kept on disk between runs.
+
+A unit's key covers everything its layout reads: its HTML, the stylesheet, the files its
+HTML points at (images: path, size, modification time), the fonts fontconfig can see (each
+file's path, size and modification time), the WeasyPrint and bookforge versions and the PDF
+options. Nothing position-dependent is in a unit (see `units`), so an edit to one chapter
+leaves every other chapter's entry valid. An entry is a checksum line then the pickled
+`UnitLayout`; one whose checksum or key does not match is removed and laid out again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+import subprocess
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote
+
+import weasyprint
+
+from .. import __version__
+from ..files import styles_dir
+from .units import UnitJob, UnitLayout
+
+MAGIC = b"bookforge-unit 1\n"
+SRC_RE = re.compile(r'\ssrc="([^"#?]+)')
+
+Runner = Callable[[Sequence[UnitJob]], list[UnitLayout]]
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "bookforge" / "units"
+
+
+@lru_cache(maxsize=4)
+def fonts_identity(config: str) -> str:
+    """The font files fontconfig offers (`config`: FONTCONFIG_FILE, part of the key)."""
+    try:
+        listed = subprocess.run(["fc-list", "--format", "%{file}\n"], capture_output=True,
+                                text=True, check=False).stdout
+    except OSError:
+        return ""
+    digest = hashlib.sha256(config.encode())
+    for name in sorted(set(listed.splitlines())):
+        try:
+            stat = os.stat(name)
+        except OSError:
+            continue
+        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _files_read(html: str, root: Path) -> list[str]:
+    out = []
+    for src in sorted(set(SRC_RE.findall(html))):
+        path = (root / unquote(src)).resolve()
+        try:
+            stat = path.stat()
+        except OSError:
+            out.append(f"{src}\0missing")
+            continue
+        out.append(f"{src}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    return out
+
+
+def unit_key(job: UnitJob) -> str:
+    digest = hashlib.sha256(MAGIC)
+    css = (styles_dir() / "print.css").read_bytes()
+    for part in (weasyprint.__version__, __version__, repr(job.options),
+                 repr(sorted(job.doc_ids)), fonts_identity(os.environ.get("FONTCONFIG_FILE", "")),
+                 *_files_read(job.html, Path(job.book_root))):
+        digest.update(part.encode("utf-8") + b"\0")
+    digest.update(css + b"\0")
+    digest.update(job.html.encode("utf-8"))
+    return digest.hexdigest()
+
+
+class UnitCache:
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or cache_dir()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.unit"
+
+    def get(self, key: str) -> UnitLayout | None:
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        head, _, rest = data.partition(b"\n")
+        checksum, _, payload = rest.partition(b"\n")
+        if (head + b"\n" != MAGIC or checksum.decode("ascii", "replace")
+                != hashlib.sha256(key.encode() + payload).hexdigest()):
+            path.unlink(missing_ok=True)  # corrupt or from another key: never used
+            return None
+        try:
+            layout = pickle.loads(payload)
+        except Exception:  # noqa: BLE001 - a checksum-valid entry of an older format
+            path.unlink(missing_ok=True)
+            return None
+        return layout if isinstance(layout, UnitLayout) else None
+
+    def put(self, key: str, layout: UnitLayout) -> None:
+        """Store atomically; a cache that cannot be written is no error."""
+        path = self._path(key)
+        payload = pickle.dumps(layout, protocol=pickle.HIGHEST_PROTOCOL)
+        checksum = hashlib.sha256(key.encode() + payload).hexdigest().encode()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(MAGIC + checksum + b"\n" + payload)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+
+
+def cached(runner: Runner, cache: UnitCache | None, laid_out: list[str]) -> Runner:
+    """`runner` serving what `cache` holds; the names of units it really lays out are
+    appended to `laid_out`."""
+
+    def run(jobs: Sequence[UnitJob]) -> list[UnitLayout]:
+        keys = [unit_key(j) for j in jobs] if cache is not None else [""] * len(jobs)
+        found = [cache.get(k) if cache is not None else None for k in keys]
+        missing = [j for j, f in zip(jobs, found, strict=True) if f is None]
+        fresh = iter(runner(missing) if missing else [])
+        out = []
+        for job, key, hit in zip(jobs, keys, found, strict=True):
+            if hit is None:
+                hit = next(fresh)
+                laid_out.append(job.name)
+                if cache is not None:
+                    cache.put(key, hit)
+            out.append(hit)
+        return out
+
+    return run
+
+
+def in_process(jobs: Sequence[UnitJob]) -> list[UnitLayout]:
+    from .units import lay_out_unit
+
+    return [lay_out_unit(j) for j in jobs]

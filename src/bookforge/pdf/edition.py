@@ -1,0 +1,232 @@
+"""Stage 6a, pdf edition: print HTML (given the anchor -> page map) + options -> the units
+laid out, the page numbers as data, and the joined PDF.
+
+    render(None) -> units -> independent units laid out (in parallel, cached)
+                 -> anchor -> page map -> render(map) -> dependent units laid out
+                 -> folios -> folio sheets laid out -> join
+
+The body's page numbers never depend on the front matter's length (the body counts from 1),
+nor a unit's layout on where it falls: the anchor map is right by construction, with no
+second layout of everything. `print_edition` is the one entry point (the build, the EPUB's
+page-list and any other edition of the same book go through it).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Diagnostic, RenderError, error
+from ..files import atomic_path
+from ..i18n import roman
+from .cache import Runner, UnitCache, cached, in_process
+from .join import Placement, join, label_ranges, placements
+from .layout import PdfOptions, font_diagnostics
+from .units import Unit, UnitJob, UnitLayout, split_units
+
+# Body anchors' places in the map `render` gets are offset by this from the front matter's:
+# the contents' length is not known before it is laid out, and the index never merges a
+# front page with a body page, so only the order within each counts.
+BODY_OFFSET = 100_000
+FOLIO_SHEET_CSS = """
+@page folio-run:left { @top-left { content: string(folio); } }
+@page folio-run:right { @top-right { content: string(folio); } }
+@page folio-drop { @bottom-right { content: string(folio); } }
+.folio-sheet { break-after: page; height: 1px; margin: 0; }
+"""
+
+Render = Callable[[Mapping[str, int] | None], str]
+
+
+@dataclass(frozen=True)
+class PrintedEdition:
+    pages: int
+    labels: tuple[str, ...]  # per joined page, as /PageLabels print them
+    anchor_pages: Mapping[str, int]  # anchor id -> joined page index
+    lines: tuple[tuple[str, str, str], ...]  # per joined page (see pagelist.page_lines)
+    diagnostics: tuple[Diagnostic, ...] = ()
+    laid_out: tuple[str, ...] = ()  # units laid out in this run (the rest came from cache)
+    seconds: Mapping[str, float] = field(default_factory=dict)
+    front: int = 0  # pages with roman folios
+    units: tuple[UnitLayout, ...] = field(default=(), compare=False, repr=False)
+    places: tuple[Placement, ...] = field(default=(), compare=False, repr=False)
+    htmls: tuple[str, ...] = field(default=(), compare=False, repr=False)  # per unit
+
+
+def _roman(n: int) -> str:
+    return roman(n).lower()
+
+
+def _is_body(unit: Unit, html_body_ids: frozenset[str]) -> bool:
+    return any(s in html_body_ids for s in unit.sections)
+
+
+def _body_ids(html: str) -> frozenset[str]:
+    import lxml.html
+
+    body = lxml.html.document_fromstring(html).body
+    return frozenset(c.get("id") for c in body
+                     if isinstance(c.tag, str) and c.get("id")
+                     and ("part-opener" in (c.get("class") or "").split()
+                          or c.tag == "article"))
+
+
+def _anchor_maps(units: Sequence[Unit], layouts: Mapping[str, UnitLayout],
+                 body: frozenset[str]) -> tuple[dict[str, int], dict[str, str]]:
+    """(anchor -> place for `render`, anchor -> printed folio) of the units laid out so far:
+    places count within the front matter and within the body; a unit after one not laid out
+    yet in the same run is left out (its place is not known)."""
+    places: dict[str, int] = {}
+    folios: dict[str, str] = {}
+    at = {"front": 0, "body": 0}
+    known = {"front": True, "body": True}
+    seen_body = False
+    for unit in units:
+        seen_body = seen_body or _is_body(unit, body)
+        segment = "body" if seen_body else "front"
+        laid = layouts.get(unit.name)
+        if laid is None or not known[segment]:
+            known[segment] = False
+            continue
+        for anchor, page in laid.anchors.items():
+            n = at[segment] + page
+            places[anchor] = n + (BODY_OFFSET if segment == "body" else 0)
+            folios[anchor] = str(n + 1) if segment == "body" else _roman(n + 1)
+        at[segment] += laid.pages + laid.pages % 2
+    return places, folios
+
+
+def _folio_sheet_html(labels: Sequence[str], kinds: Sequence[str], lang: str) -> str:
+    pages = "".join(
+        f'<div class="folio-sheet" style="page: folio-{kind or "none"}; '
+        f"string-set: folio '{label if kind else ''}'\"></div>\n"
+        for label, kind in zip(labels, kinds, strict=True))
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"/>'
+            f"<style>{FOLIO_SHEET_CSS}</style></head><body>{pages}</body></html>")
+
+
+def print_edition(render: Render, book_root: Path, options: PdfOptions,
+                  target: Path | None, runner: Runner = in_process,
+                  cache: UnitCache | None = None, lang: str = "",
+                  dependent: bool = True, idle: Callable[[], None] | None = None
+                  ) -> PrintedEdition:
+    """Lay the edition out in units and, when `target` is given, write its PDF atomically.
+    `render(anchor_pages)` is the print HTML; given the map it prints page numbers.
+    `dependent` False leaves those units out (a page-count-neutral stand-in of one page
+    pair each): enough for the pages of the body, which never follow them. `idle` is
+    called once nothing more is laid out (before the join)."""
+    times: dict[str, float] = {}
+    start = time.perf_counter()
+    laid_out: list[str] = []
+    run = cached(runner, cache, laid_out)
+    html = render(None)
+    units = split_units(html)
+    body = _body_ids(html)
+    doc_ids = frozenset(s for u in units for s in u.sections)
+
+    htmls = {u.name: u.html for u in units}
+
+    def job(unit: Unit) -> UnitJob:
+        htmls[unit.name] = unit.html
+        return UnitJob(unit.name, unit.html, str(book_root), options, doc_ids)
+
+    independent = [u for u in units if not u.dependent]
+    layouts = dict(zip((u.name for u in independent), run([job(u) for u in independent]),
+                       strict=True))
+    times["independent"] = time.perf_counter() - start
+    waiting = [u for u in units if u.dependent] if dependent else []
+    for unit in units:
+        if unit.dependent and not dependent:
+            layouts[unit.name] = UnitLayout(unit.name, b"", 2, {}, ("", ""), ((), ()),
+                                            (0.0, 0.0), (("", "", ""),) * 2)
+    while waiting:  # those whose targets all have a page first (the contents comes last)
+        places, folios = _anchor_maps(units, layouts, body)
+        ready = [u for u in waiting if u.targets <= folios.keys()] or waiting
+        again = {u.name: u for u in split_units(render(places), folios)}
+        missing = [u.name for u in ready if u.name not in again]
+        if missing:
+            raise RenderError([error("print.html", 0, "pdf-units",
+                                     f"unit(s) {', '.join(missing)} missing once page "
+                                     "numbers are known")])
+        layouts.update(zip((u.name for u in ready),
+                           run([job(again[u.name]) for u in ready]), strict=True))
+        waiting = [u for u in waiting if u not in ready]
+    times["dependent"] = time.perf_counter() - start - times["independent"]
+    ordered = [layouts[u.name] for u in units]
+    where = placements(ordered)
+    total = sum(p.pages + p.padded for p in where)
+    front = next((p.first for u, p in zip(units, where, strict=True) if _is_body(u, body)),
+                 total)
+    labels = tuple(_roman(i + 1) if i < front else str(i - front + 1) for i in range(total))
+    kinds = [""] * total
+    lines: list[tuple[str, str, str]] = [("", "", "")] * total
+    anchor_pages: dict[str, int] = {}
+    for unit, place in zip(ordered, where, strict=True):
+        for n in range(unit.pages):
+            kinds[place.first + n] = unit.folios[n]
+            lines[place.first + n] = unit.lines[n]
+        for anchor, page in unit.anchors.items():
+            anchor_pages.setdefault(anchor, place.first + page)
+    refused = [r for u in ordered for r in u.refused]
+    diags: list[Diagnostic] = []
+    if target is not None:
+        sheets = folio_sheets(labels, kinds, where, lang, book_root, options, run, target)
+        times["folios"] = time.perf_counter() - start - sum(times.values())
+        if idle is not None:
+            idle()
+        try:
+            with atomic_path(target) as tmp:
+                join(ordered, label_ranges(front), sheets, kinds, tmp, options.tagged)
+        except (OSError, ValueError) as exc:
+            raise RenderError([error(str(target), 0, "pdf-write", str(exc))]) from exc
+        times["join"] = time.perf_counter() - start - sum(times.values())
+        diags += [error(str(target.name), 0, "resource-refused", f"refused to read {u}")
+                  for u in dict.fromkeys(refused)]
+        diags += font_diagnostics(target)
+    return PrintedEdition(total, labels, anchor_pages, tuple(lines), tuple(diags),
+                          tuple(laid_out), times, front, tuple(ordered), tuple(where),
+                          tuple(htmls[u.name] for u in units))
+
+
+def folio_sheets(labels: Sequence[str], kinds: Sequence[str], where: Sequence[Placement],
+                 lang: str, book_root: Path, options: PdfOptions, run: Runner,
+                 target: Path) -> list[bytes]:
+    """Per unit, its folios laid out one page per page (its blank verso included; a unit
+    and its sheet both start on a recto). Small documents laid out in parallel, each cached
+    by its folios: a unit whose pages did not move keeps its sheet."""
+    sheet_options = PdfOptions(trim=options.trim, tagged=False, print_ready=options.print_ready)
+    spans = [range(p.first, p.first + p.pages + p.padded) for p in where]
+    jobs = [UnitJob(f"folios {labels[span[0]]}", _folio_sheet_html(
+        [labels[i] for i in span], [kinds[i] for i in span], lang), str(book_root),
+        sheet_options, frozenset(), keep_folios=True) for span in spans]
+    sheets = run(jobs)
+    for sheet, span in zip(sheets, spans, strict=True):
+        if sheet.pages != len(span):
+            raise RenderError([error(str(target), 0, "pdf-units",
+                                     f"folio sheet has {sheet.pages} pages, not {len(span)}")])
+    return [s.pdf for s in sheets]
+
+
+def write_section_pdf(printed: PrintedEdition, doc_id: str, target: Path, book_root: Path,
+                      options: PdfOptions, runner: Runner = in_process,
+                      cache: UnitCache | None = None, lang: str = "") -> int:
+    """The pages of one top-level section (a chapter) of a printed edition as their own PDF,
+    untagged, with the volume's folios and page labels; returns its page count."""
+    run = cached(runner, cache, [])
+    index = next(i for i, u in enumerate(printed.units) if doc_id in u.anchors)
+    unit, place = printed.units[index], printed.places[index]
+    skip = unit.anchors[doc_id]
+    span = range(place.first, place.first + unit.pages + place.padded)
+    labels = [printed.labels[i] for i in span]
+    kinds = [*unit.folios, *([""] * place.padded)]
+    alone = Placement(0, unit.pages, place.padded)
+    sheets = folio_sheets(labels, kinds, [alone], lang, book_root, options, run, target)
+    try:
+        with atomic_path(target) as tmp:
+            join([unit], label_ranges(printed.front, place.first + skip), sheets, kinds,
+                 tmp, tagged=False, skip=skip)
+    except (OSError, ValueError) as exc:
+        raise RenderError([error(str(target), 0, "pdf-write", str(exc))]) from exc
+    return len(span) - skip

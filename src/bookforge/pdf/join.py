@@ -1,0 +1,332 @@
+"""Stage 6a, pdf join: the PDF fragments of an edition's units -> one PDF, on pikepdf.
+
+qpdf and pikepdf copy pages between files but not structure trees; this does what PDFBox's
+PDFMergerUtility does for ours, which WeasyPrint wrote all alike: one StructTreeRoot whose
+Document element holds every unit's top-level elements in order (their /P repointed), one
+ParentTree with each unit's keys shifted past the units before it (each page's
+/StructParents and each annotation's /StructParent shifted with them), role maps merged.
+Also: one named-destination tree, `bookforge-unit:` links turned into links to those names,
+one outline nested across units, /PageLabels, the first unit's metadata, and each page's
+folio stamped from the folio sheet as an /Artifact (see `units`).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, String
+from weasyprint.anchors import make_page_bookmark_tree
+from weasyprint.matrix import Matrix
+
+from .units import LINK_SCHEME, UnitLayout
+
+SCALE = 0.75  # PDF points per CSS pixel
+# Catalog entries the joined file takes from the first unit (all units write the same).
+FOLIO_NAME = "/BookforgeFolio"
+CATALOG_KEYS = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/OutputIntents")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a unit's pages land in the joined PDF."""
+
+    first: int  # joined index of its first page
+    pages: int  # its own pages
+    padded: bool  # a blank verso follows it
+
+
+def placements(units: Sequence[UnitLayout]) -> list[Placement]:
+    out, at = [], 0
+    for unit in units:
+        out.append(Placement(at, unit.pages, unit.pages % 2 == 1))
+        at += unit.pages + unit.pages % 2
+    return out
+
+
+def _number_tree_items(node: Any) -> list[tuple[int, Any]]:
+    return [(int(k), v) for k, v in pikepdf.NumberTree(node).items()]
+
+
+def _blank_like(out: pikepdf.Pdf, page: pikepdf.Page) -> pikepdf.Page:
+    blank = Dictionary(Type=Name.Page, Resources=Dictionary(), Contents=out.make_stream(b""))
+    for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
+        if box in page.obj:
+            blank[box] = Array([float(v) for v in page.obj[box]])
+    return pikepdf.Page(out.make_indirect(blank))
+
+
+def _copy(out: pikepdf.Pdf, source: pikepdf.Pdf, obj: Any) -> Any:
+    """`obj` of `source` copied into `out` (qpdf copies indirect objects only; the pages it
+    refers to map to their copies already made)."""
+    if isinstance(obj, String):
+        return String(bytes(obj))
+    return out.copy_foreign(obj if obj.is_indirect else source.make_indirect(obj))
+
+
+def write_metadata(out: pikepdf.Pdf, first: pikepdf.Pdf) -> None:
+    """Document information and catalog metadata (language, XMP, output intents) of the
+    joined file: the first unit's, which WeasyPrint wrote from the edition's HTML head."""
+    if "/Info" in first.trailer:
+        out.trailer.Info = _copy(out, first, first.trailer.Info)
+    for key in CATALOG_KEYS:
+        if key in first.Root:
+            out.Root[key] = _copy(out, first, first.Root[key])
+
+
+def label_ranges(front: int, first: int = 0) -> list[tuple[int, str, int]]:
+    """(first page, numbering style, first number) of the page-label ranges of a PDF whose
+    first page is page `first` of an edition with `front` roman pages."""
+    if first >= front:
+        return [(0, "/D", first - front + 1)]
+    return [(0, "/r", first + 1), (front - first, "/D", 1)]
+
+
+def page_labels(ranges: Sequence[tuple[int, str, int]]) -> Dictionary:
+    nums = Array()
+    for start, style, number in ranges:
+        nums.extend([start, Dictionary(S=Name(style), St=number)])
+    return Dictionary(Nums=nums)
+
+
+class _Tree:
+    """The joined structure tree being assembled."""
+
+    def __init__(self, out: pikepdf.Pdf) -> None:
+        self.out = out
+        self.root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+        self.document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document,
+                                                     P=self.root, K=Array()))
+        self.root.K = Array([self.document])
+        self.nums: list[tuple[int, Any]] = []
+        self.role_map = Dictionary()
+        self.next_key = 0
+
+    def add_unit(self, source: pikepdf.Pdf, pages: Sequence[pikepdf.Page], prefix: str = "",
+                 has_ids: bool = False) -> None:
+        if "/StructTreeRoot" not in source.Root:
+            return
+        root = self.out.copy_foreign(source.Root.StructTreeRoot)
+        offset = self.next_key
+        items = _number_tree_items(root.ParentTree) if "/ParentTree" in root else []
+        for key, value in items:
+            self.nums.append((key + offset, value))
+        last = max((k for k, _ in items), default=-1)
+        self.next_key += max(int(root.get("/ParentTreeNextKey", last + 1)), last + 1)
+        for page in pages:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + offset
+            for annot in page.obj.get("/Annots", []):
+                if "/StructParent" in annot:
+                    annot.StructParent = int(annot.StructParent) + offset
+        units_documents = set()
+        for element in root.K:
+            if element.get("/S") == Name.Document:
+                units_documents.add(element.objgen)
+                kids = element.K
+            else:
+                kids = Array([element])
+            for kid in kids:
+                if isinstance(kid, Dictionary):
+                    kid.P = self.document
+                self.document.K.append(kid)
+        # WeasyPrint maps the running heads' marked content to elements under its Document
+        # but outside its /K: they get the joined Document as parent too (and the unit's
+        # own root, left unreferenced, is not written)
+        seen: set[tuple[int, int]] = set()
+        for _, value in items:
+            for element in value if isinstance(value, Array) else [value]:
+                while (isinstance(element, Dictionary) and element.objgen not in seen
+                       and "/P" in element):
+                    seen.add(element.objgen)
+                    if element.P.objgen in units_documents:
+                        element.P = self.document
+                        break
+                    element = element.P
+        for role, target in root.get("/RoleMap", {}).items():
+            self.role_map[role] = target
+        if has_ids:
+            _prefix_ids(root, prefix)
+
+    def add_blank(self, page: pikepdf.Page) -> None:
+        page.obj.StructParents = self.next_key
+        self.nums.append((self.next_key, self.out.make_indirect(Array())))
+        self.next_key += 1
+
+    def finish(self) -> None:
+        flat: list[Any] = []  # one Array built at once: appending to one is quadratic
+        for key, value in sorted(self.nums, key=lambda kv: kv[0]):
+            flat += [key, value]
+        self.root.ParentTree = self.out.make_indirect(Dictionary(Nums=Array(flat)))
+        self.root.ParentTreeNextKey = self.next_key
+        if len(self.role_map):
+            self.root.RoleMap = self.role_map
+        self.out.Root.StructTreeRoot = self.root
+
+
+def _prefix_ids(root: Any, prefix: str) -> None:
+    """Make a unit's element IDs (WeasyPrint numbers table header cells by the object
+    number of their table, the same in every unit) unique in the joined tree, with the
+    /Headers that refer to them."""
+    stack = list(root.K)
+    while stack:
+        element = stack.pop()
+        if not isinstance(element, Dictionary):
+            continue
+        if "/ID" in element:
+            element.ID = String(prefix + str(element.ID))
+        attributes = element.get("/A")
+        if isinstance(attributes, Dictionary) and "/Headers" in attributes:
+            attributes.Headers = Array([String(prefix + str(h)) for h in attributes.Headers])
+        kids = element.get("/K")
+        if isinstance(kids, Array):
+            stack.extend(kids)
+        elif isinstance(kids, Dictionary):
+            stack.append(kids)
+
+
+def _outline(out: pikepdf.Pdf, units: Sequence[UnitLayout], where: Sequence[Placement]) -> None:
+    """One outline from every unit's bookmarks, nested by level across units as WeasyPrint
+    nests them within one document (its own `make_page_bookmark_tree`)."""
+    pages: list[Any] = [SimpleNamespace(bookmarks=[], height=0.0)] * len(out.pages)
+    for unit, place in zip(units, where, strict=True):
+        for n in range(unit.pages):
+            pages[place.first + n] = SimpleNamespace(bookmarks=list(unit.bookmarks[n]),
+                                                     height=unit.heights[n])
+    tree: list[Any] = []
+    skipped: list[int] = []
+    last_by_depth: list[Any] = [tree]
+    level = 0
+    for number, page in enumerate(pages):
+        matrix = Matrix(a=SCALE, d=-SCALE, f=page.height * SCALE)
+        level = make_page_bookmark_tree(page, skipped, last_by_depth, level, number, matrix)
+    if not tree:
+        return
+    root = out.make_indirect(Dictionary(Type=Name.Outlines))
+
+    def add(nodes: list[Any], parent: Any) -> int:
+        if not nodes:
+            return 0
+        items = []
+        visible = len(nodes)
+        for label, (number, x, y), children, state in nodes:
+            item = out.make_indirect(Dictionary(
+                Title=String(label), Parent=parent,
+                Dest=Array([out.pages[number].obj, Name.XYZ, x, y, 0])))
+            count = add(children, item)
+            if children:
+                item.Count = -count if state == "closed" else count
+                if state != "closed":
+                    visible += count
+            if items:
+                item.Prev = items[-1]
+                items[-1].Next = item
+            items.append(item)
+        parent.First, parent.Last = items[0], items[-1]
+        return visible
+
+    root.Count = add(tree, root)
+    out.Root.Outlines = root
+
+
+def _link_units(out: pikepdf.Pdf, dests: dict[str, Any]) -> None:
+    """Links a unit could not resolve (`LINK_SCHEME` URIs) -> named destinations."""
+    for page in out.pages:
+        for annot in page.obj.get("/Annots", []):
+            action = annot.get("/A")
+            if action is None or action.get("/S") != Name.URI:
+                continue
+            uri = str(action.URI)
+            if not uri.startswith(LINK_SCHEME):
+                continue
+            del annot["/A"]
+            name = uri[len(LINK_SCHEME):]
+            if "/Contents" in annot:
+                annot.Contents = String(name)
+            if name in dests:
+                annot.Dest = String(name)
+
+
+def _stamp_folio(out: pikepdf.Pdf, page: pikepdf.Page, sheet: pikepdf.Page) -> None:
+    """Draw the folio sheet's page over `page` as an artifact (it is not text of the book,
+    PDF/UA 7.8)."""
+    form = out.copy_foreign(sheet.as_form_xobject())
+    # WeasyPrint's pages share one resource dictionary: this page gets its own
+    resources = Dictionary({k: v for k, v in page.obj.Resources.items()})
+    xobjects = Dictionary({k: v for k, v in resources.get("/XObject", {}).items()})
+    xobjects[FOLIO_NAME] = form
+    resources.XObject = xobjects
+    page.obj.Resources = resources
+    name = FOLIO_NAME
+    page.contents_add(out.make_stream(b"q\n"), prepend=True)
+    page.contents_add(out.make_stream(b"\nQ\n/Artifact BMC q " + str(name).encode()
+                                      + b" Do Q EMC\n"))
+
+
+def join(units: Sequence[UnitLayout], ranges: Sequence[tuple[int, str, int]],
+         folio_sheets: Sequence[bytes] | None, folio_kinds: Sequence[str],
+         target: Path | io.BytesIO,
+         tagged: bool, skip: int = 0) -> None:
+    """Write the joined PDF of `units` (in book order) to `target`. `ranges`: its page-label
+    ranges (`label_ranges`); `folio_sheets`: per unit, a PDF with one page per page of it
+    (and its blank verso), whose folio margin boxes are stamped where `folio_kinds` (per
+    joined page) is not empty. `skip` leading pages are
+    left out (an untagged PDF of one section of a unit; its outline goes too)."""
+    where = placements(units)
+    sources = [pikepdf.open(io.BytesIO(u.pdf)) for u in units]
+    sheets: list[pikepdf.Pdf] = []
+    try:
+        out = pikepdf.new()
+        tree = _Tree(out) if tagged else None
+        dests: dict[str, Any] = {}
+        version = "1.4"
+        for number, (unit, source) in enumerate(zip(units, sources, strict=True)):
+            version = max(version, source.pdf_version)
+            first = len(out.pages)
+            with warnings.catch_warnings():  # named destinations are merged below
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                out.pages.extend(source.pages)
+            pages = list(out.pages)[first:]
+            if tree is not None:
+                tree.add_unit(source, pages, f"u{number}-",
+                              b"/Headers" in unit.pdf)
+            names = source.Root.get("/Names")
+            if names is not None and "/Dests" in names:
+                for key, value in pikepdf.NameTree(names.Dests).items():
+                    dests.setdefault(str(key), _copy(out, source, value))
+            if unit.pages % 2:
+                out.pages.append(_blank_like(out, out.pages[-1]))
+                if tree is not None:
+                    tree.add_blank(out.pages[-1])
+        for place, data in zip(where, folio_sheets or (), strict=True):
+            sheets.append(pikepdf.open(io.BytesIO(data)))  # open until saved: qpdf copies
+            for n, page in enumerate(sheets[-1].pages):  # stream data when writing
+                if folio_kinds[place.first + n]:
+                    _stamp_folio(out, out.pages[place.first + n], page)
+        _link_units(out, dests)
+        if dests:
+            tree_of_names = pikepdf.NameTree.new(out)
+            for key in sorted(dests):
+                tree_of_names[key] = dests[key]
+            out.Root.Names = Dictionary(Dests=tree_of_names.obj)
+        _outline(out, units, where)
+        out.Root.PageLabels = page_labels(ranges)
+        write_metadata(out, sources[0])
+        if tree is not None:
+            tree.finish()
+        if skip:
+            del out.pages[:skip]
+            for key in ("/Outlines", "/Names"):
+                if key in out.Root:
+                    del out.Root[key]
+        out.save(target, min_version=version, deterministic_id=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    finally:
+        for source in [*sources, *sheets]:
+            source.close()
