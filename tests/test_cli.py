@@ -57,8 +57,9 @@ def test_failed_build_keeps_previous_outputs(minimal: Path, tmp_path: Path) -> N
     out = tmp_path / "out"
     assert run_cli("build", str(minimal), "--out", str(out), "-q").returncode == 0
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir()}
+    # and the hidden token naming the build's unit cache (pdf/cache.py)
     assert set(before) == {"minimal-id.pdf", "minimal-en.pdf", "minimal-id.epub",
-                           "minimal-en.epub", "manifest.json"}
+                           "minimal-en.epub", "manifest.json", ".bookforge-units"}
     (minimal / "glossary.csv").write_text(
         "id,en,definition_id,definition_en,variants_id,variants_en\na,b,c,d,,\na,e,f,g,,\n")
     r = run_cli("build", str(minimal), "--out", str(out), "-q")
@@ -72,7 +73,8 @@ def test_build_one_edition_one_format(minimal: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     r = run_cli("build", str(minimal), "--out", str(out), "--edition", "en", "--format", "epub")
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "minimal-en.epub"]
+    assert sorted(p.name for p in out.iterdir()) == [".bookforge-units", "manifest.json",
+                                                     "minimal-en.epub"]
     assert "wrote" in r.stdout and "transform [en]" in r.stderr
 
 

@@ -101,20 +101,8 @@ def test_the_graph_is_read_from_the_source() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 
 
-# The one circle left: the driver starts the worker processes (a lazy import) and the
-# workers run the driver's `build_edition`. The parallel-build rework reshapes both files;
-# when it breaks the circle, this exception goes and the strict xfail below fails.
-KNOWN = ("bookforge.build.driver", "bookforge.build.workers")
-
-
 def test_no_module_imports_itself_back() -> None:
-    edges = graph()
-    edges[KNOWN[0]] = edges[KNOWN[0]] - {KNOWN[1]}
-    assert _cycle(edges) is None
-
-
-@pytest.mark.xfail(strict=True, reason="build.driver <-> build.workers, see KNOWN")
-def test_no_module_imports_itself_back_at_all() -> None:
+    # lazy imports count too: the layout pool (build.workers) runs units, not the driver
     assert _cycle(graph()) is None
 
 

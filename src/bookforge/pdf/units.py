@@ -125,6 +125,9 @@ def split_units(html: str, folios: Mapping[str, str] | None = None) -> list[Unit
     tree = lxml.html.document_fromstring(html)
     head = lxml.html.tostring(tree.head, encoding="unicode") if tree.head is not None else ""
     root_attrs = "".join(f' {k}="{escape(v)}"' for k, v in tree.attrib.items())
+    # the body's own attributes too: a stylesheet may select on them (the parallel
+    # edition's `body.parallel-edition`)
+    body_attrs = "".join(f' {k}="{escape(v)}"' for k, v in tree.body.attrib.items())
     strings = {name: "" for name in CARRIED_STRINGS}
     units = []
     for group in _groups(tree.body):
@@ -147,7 +150,7 @@ def split_units(html: str, folios: Mapping[str, str] | None = None) -> list[Unit
         body, targets = _unit_body(group, folios if dependent else None)
         style = f"<style>html {{ string-set: {carried}; }}</style>" if carried else ""
         page = (f"<!DOCTYPE html>\n<html{root_attrs}>{head.replace('</head>', style + '</head>')}"
-                f"<body>{body}</body></html>")
+                f"<body{body_attrs}>{body}</body></html>")
         units.append(Unit(ids[0], tuple(ids), page, dependent, targets))
     return units
 
