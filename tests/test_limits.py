@@ -81,7 +81,7 @@ def test_image_declaring_too_many_pixels_is_refused(minimal: Path, tmp_path: Pat
     line = append(minimal, "![A picture that would unpack to gigabytes](../../assets/bomb.png)\n")
     out = tmp_path / "out"
     result = run("build", str(minimal), "--out", str(out), "--edition", "en", "-q",
-                 "--jobs", "1", timeout=300)
+                 "--jobs", "1", timeout=600)
     no_traceback(result)
     assert result.returncode == 1
     assert re.search(rf"{CHAPTER}:{line}:1: error\[resource-refused\]: image "
@@ -100,7 +100,7 @@ def test_thousand_deep_nesting_is_reported_and_builds(minimal: Path, tmp_path: P
     append(minimal, "".join("  " * i + ("1. " if i % 2 else "> ") for i in range(300)) + "end\n")
     line = append(minimal, "".join("  " * i + "- level\n" for i in range(1000)))
     result = run("build", str(minimal), "--out", str(tmp_path / "out"), "--edition", "en",
-                 "-q", "--jobs", "1", timeout=300)
+                 "-q", "--jobs", "1", timeout=600)
     no_traceback(result)
     assert result.returncode == 1
     cuts = re.findall(rf"{CHAPTER}:(\d+):1: error\[nesting-too-deep\]", result.stderr)
