@@ -9,9 +9,9 @@ what the documents really contain.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import uuid
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,7 @@ from ..files import atomic_path, styles_dir
 from ..i18n import Localizer, sort_key
 from ..model import Author, Book
 from ..render import EpubPage, render_template
+from ..source.timestamp import source_timestamp
 from . import pagelist as pagemap
 from .cover import CoverText, make_cover
 
@@ -36,6 +37,7 @@ BACK_KINDS = ("glossary", "index", "contributors")
 NAV_FILE = "nav.xhtml"
 COVER_FILE = "cover.xhtml"
 COVER_IMAGE = "images/cover.png"
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 
 class XhtmlItem(epub.EpubItem):
@@ -270,13 +272,6 @@ def _person(eb: epub.EpubBook, element: str, ident: str, person: Author, role: s
         _refine(eb, ident, "dcterms:identifier", orcid_url(person.orcid))
 
 
-def modified_time() -> dt.datetime:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
 def _content(pages: Sequence[EpubPage], images: Sequence[str], markers: int) -> Content:
     tables = sum(p.xhtml.count("<table") for p in pages)
     return Content(images=len(images), glossary=any(p.kind == "glossary" for p in pages),
@@ -368,17 +363,34 @@ def write_epub(book: Book, lang: str, pages: list[EpubPage], images: list[str],
     eb.toc = tuple(epub.Link(p.file_name, p.title, f"toc-{p.doc_id}")
                    for p in pages if p.kind in ("front", "part", "chapter", *BACK_KINDS))
     eb.spine = spine
+    moment = source_timestamp(book.config)
     options = {"epub3_pages": False, "epub3_landmark": False, "epub2_guide": False,
-               "spine_direction": False, "mtime": modified_time(), "raise_exceptions": True}
+               "spine_direction": False, "mtime": moment, "raise_exceptions": True}
     try:
         with atomic_path(target) as tmp:
             writer = Writer(str(tmp), eb, lang, options)
             writer.process()
             writer.write()
+            date_zip_entries(tmp, moment)
     except (OSError, ValueError) as exc:
         raise RenderError([error(str(target), 0, "epub-write", str(exc))]) from exc
     return EpubResult(path=target, documents=len(pages), page_markers=len(markers),
                       diagnostics=diags)
+
+
+def date_zip_entries(path: Path, moment: dt.datetime) -> None:
+    """Rewrite the zip at `path` with every entry dated `moment`: ebooklib dates them with
+    the clock, which made two builds of the same sources differ. Order, names, compression
+    and attributes are kept (the stored `mimetype` stays first)."""
+    with zipfile.ZipFile(path) as z:
+        entries = [(info, z.read(info)) for info in z.infolist()]
+    stamp = max(moment.astimezone(dt.UTC).timetuple()[:6], ZIP_EPOCH)
+    with zipfile.ZipFile(path, "w") as out:
+        for info, data in entries:
+            dated = zipfile.ZipInfo(info.filename, date_time=stamp)
+            dated.compress_type = info.compress_type
+            dated.external_attr = info.external_attr
+            out.writestr(dated, data)
 
 
 def _properties(xhtml: str) -> list[str]:

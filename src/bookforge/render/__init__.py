@@ -14,6 +14,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..i18n import Localizer, roman, sort_key
 from ..model import Author, Book
+from ..source.timestamp import source_timestamp, w3c
 from ..text import word_count
 from ..transform.model import Document, EditionContent, Label
 from ..transform.parse import parse_inline
@@ -193,6 +194,7 @@ def render_print(content: EditionContent, resource_url=None,  # type: ignore[no-
         contributors=contributors(content, epub=False),
         isbn=content.book.config.isbn_for(content.lang, "pdf"),
         cip=print_cip(content, loc, parts, values),
+        timestamp=w3c(source_timestamp(content.book.config)),  # the PDF's Creation/ModDate
         **values)
 
 
