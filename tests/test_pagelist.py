@@ -3,10 +3,15 @@ begins, read from WeasyPrint's boxes, and the marker put at the same words in th
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 import weasyprint
 from lxml import etree
 
 from bookforge.epub.pagelist import XHTML_NS, insert_markers, normalise, page_map
+
+from .conftest import run_cli
 
 PRINT = """<html><head><style>@page { size: 120mm 80mm; margin: 10mm; }
 .footnote { float: footnote; }</style></head><body>
@@ -35,3 +40,23 @@ def test_a_page_beginning_with_a_footnote_call_is_found_after_it() -> None:
     marker = root.find(f".//{{{XHTML_NS}}}span[@id='page-2']")
     assert marker is not None
     assert (marker.tail or "").startswith("their evaluation.")
+
+
+def test_a_cached_page_map_is_not_reused_with_other_faces(
+        minimal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page breaks depend on the faces: after the designed fonts disappear (or appear),
+    an EPUB-only build lays the print edition out again instead of taking the old map."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    args = ("build", str(minimal), "--out", str(tmp_path / "out"), "--edition", "en",
+            "--format", "epub")
+    first = run_cli(*args)
+    assert first.returncode == 0 and "fresh print layout" in first.stderr, first.stderr
+    assert "cached page map" in run_cli(*args).stderr
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n<fontconfig><dir>/usr/share/fonts/truetype/dejavu'
+                    f'</dir><cachedir>{tmp_path / "fc"}</cachedir></fontconfig>\n',
+                    encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    other_faces = run_cli(*args)
+    assert other_faces.returncode == 0, other_faces.stderr
+    assert "fresh print layout" in other_faces.stderr

@@ -428,13 +428,15 @@ def edition_page_map(content: Any, epub_doc_ids: Sequence[str],
     when the caller has it already."""
     from .. import __version__
     from ..files import styles_dir
-    from ..pdf.layout import PdfOptions, final_layout, page_label_ranges
+    from ..pdf.layout import PdfOptions, final_layout, missing_fonts, page_label_ranges
     from ..render import render_print
 
     book = content.book
     html = render_print(content) if html is None else html
     css = (styles_dir() / "print.css").read_text(encoding="utf-8")
-    key = fingerprint(__version__, html, css, book.config.trim)
+    # the faces decide the page breaks: a map laid out in fallback faces is not the map of
+    # the designed PDF (a machine that gained or lost the fonts lays out again)
+    key = fingerprint(__version__, html, css, book.config.trim, ",".join(missing_fonts()))
     cache = cache_path(f"{book.config.slug}-{content.lang}", key)
     source = "pdf"
     if document is None:
