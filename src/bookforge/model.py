@@ -84,6 +84,7 @@ class BookConfig:
     isbn: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     allow_html: bool = False
     gloss: str = "first-per-chapter"
+    lists: tuple[str, ...] = ()  # "figures", "tables": lists printed after the contents
 
     def isbn_for(self, lang: str, fmt: str) -> str | None:
         return self.isbn.get(lang, {}).get(fmt)

@@ -37,6 +37,7 @@ BACK_KINDS = ("glossary", "index", "contributors")
 NAV_FILE = "nav.xhtml"
 COVER_FILE = "cover.xhtml"
 COVER_IMAGE = "images/cover.png"
+LIST_LANDMARKS = {"list-of-figures": "loi", "list-of-tables": "lot"}
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 
@@ -98,6 +99,14 @@ def _check_xml(name: str, xhtml: str) -> None:
 
 # -- navigation -----------------------------------------------------------------------------
 
+def in_contents(page: EpubPage) -> bool:
+    """Whether the contents list a page: not the title pages, nor a dedication or epigraph
+    (which come before the contents)."""
+    if page.kind == "front":
+        return not page.before_contents
+    return page.kind in ("list", "part", "chapter", *BACK_KINDS)
+
+
 def _toc(pages: Sequence[EpubPage]) -> list[dict]:
     toc: list[dict] = []
     current_part: dict | None = None
@@ -111,7 +120,7 @@ def _toc(pages: Sequence[EpubPage]) -> list[dict]:
             toc.append(entry)
         elif p.kind == "chapter" and current_part is not None:
             current_part["children"].append(entry)
-        elif p.kind in ("front", "chapter", *BACK_KINDS):
+        elif in_contents(p):
             current_part = None if p.kind in BACK_KINDS else current_part
             toc.append(entry)
     return toc
@@ -120,6 +129,8 @@ def _toc(pages: Sequence[EpubPage]) -> list[dict]:
 def _landmarks(pages: Sequence[EpubPage], loc: Localizer) -> list[dict]:
     marks = [{"type": "cover", "href": COVER_FILE, "title": loc.gettext("Cover")},
              {"type": "toc", "href": f"{NAV_FILE}#toc", "title": loc.gettext("Contents")}]
+    marks += [{"type": t, "href": p.file_name, "title": p.title} for p in pages
+              if p.kind == "list" for t in (LIST_LANDMARKS.get(p.doc_id),) if t]
     first_body = next((p for p in pages if p.kind in ("part", "chapter")), None)
     if first_body is not None:
         marks.append({"type": "bodymatter", "href": first_body.file_name,
@@ -307,12 +318,13 @@ def print_source(book: Book, lang: str, values: dict) -> str:
 
 def with_page_markers(pages: Sequence[EpubPage], nav: str,
                       pmap: pagemap.PageMap | None) -> tuple[dict[str, str], list]:
-    """The documents in reading order (the contents after the front matter, as in print),
+    """The documents in reading order, as in print: title, copyright, dedication/epigraph,
+    the contents (the navigation document), the lists of figures and tables, preface ...;
     with the page-break markers of `pmap`."""
     documents = {p.file_name: p.xhtml for p in pages}
-    order = [*(p.file_name for p in pages if p.kind in ("title", "copyright", "front")),
-             NAV_FILE, *(p.file_name for p in pages
-                         if p.kind not in ("title", "copyright", "front"))]
+    opening = [p.file_name for p in pages
+               if p.kind in ("title", "copyright") or p.before_contents]
+    order = [*opening, NAV_FILE, *(p.file_name for p in pages if p.file_name not in opening)]
     docs = {name: (nav if name == NAV_FILE else documents[name]) for name in order}
     if pmap is None or not pmap.pages:
         return docs, []
@@ -361,7 +373,7 @@ def write_epub(book: Book, lang: str, pages: list[EpubPage], images: list[str],
         spine.append(item)
     eb.add_item(epub.EpubNcx())
     eb.toc = tuple(epub.Link(p.file_name, p.title, f"toc-{p.doc_id}")
-                   for p in pages if p.kind in ("front", "part", "chapter", *BACK_KINDS))
+                   for p in pages if in_contents(p))
     eb.spine = spine
     moment = source_timestamp(book.config)
     options = {"epub3_pages": False, "epub3_landmark": False, "epub2_guide": False,

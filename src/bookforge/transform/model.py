@@ -58,6 +58,9 @@ class Document:
     footnote_numbers: dict[int, int] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)  # book-relative paths used
     term_uses: list[TermUse] = field(default_factory=list)  # glossary terms, reading order
+    # every figure and table in reading order, with or without an id of the author's (the
+    # lists of figures and tables link to each one)
+    captions: list[Label] = field(default_factory=list)
 
     @property
     def source(self) -> Source:

@@ -78,6 +78,7 @@ def _tables(doc: Document, labels: list[Label]) -> None:
             count += 1
             tok.meta["number"] = f"{_prefix(doc)}{count}"
             tok.meta.setdefault("caption", None)
+            doc.captions.append(_listed(doc, tok, "table", tok.meta["number"], ""))
         if (tok.type == "paragraph_open" and i + 3 < len(tokens)
                 and tokens[i + 3].type == "table_open"
                 and TABLE_CAPTION_RE.match(tokens[i + 1].content)):
@@ -99,10 +100,23 @@ def _tables(doc: Document, labels: list[Label]) -> None:
                 table.attrSet("id", ident)
                 labels.append(Label(ident, "table", number, doc.doc_id, doc.source.rel_path,
                                     doc.parsed.line_of(tok), plain_text(inline)))
+            doc.captions.append(_listed(doc, table, "table", number, plain_text(inline), tok))
             del tokens[i: i + 3]
             i += 1  # skip the table_open we just numbered
             continue
         i += 1
+
+
+def _listed(doc: Document, tok: Token, kind: str, number: str, caption: str,
+            line_tok: Token | None = None) -> Label:
+    """The figure or table `tok` as an entry of the lists of figures and tables; one
+    without an id of the author's gets one, so that the lists can link to it."""
+    ident = tok.attrGet("id")
+    if not ident:
+        ident = f"{doc.doc_id}-{kind}-{number.replace('.', '-')}"
+        tok.attrSet("id", ident)
+    return Label(str(ident), kind, number, doc.doc_id, doc.source.rel_path,
+                 doc.parsed.line_of(line_tok or tok), caption)
 
 
 def sole_image(inline: Token) -> Token | None:
@@ -135,6 +149,7 @@ def _figures(doc: Document, labels: list[Label], diags: list[Diagnostic]) -> Non
             tok.attrSet("id", str(ident))
             labels.append(Label(str(ident), "figure", number, doc.doc_id, doc.source.rel_path,
                                 doc.parsed.line_of(tok), caption))
+        doc.captions.append(_listed(doc, tok, "figure", number, caption))
         if not image.content.strip():
             diags.append(error(doc.source.rel_path, doc.parsed.line_of(tok), "figure-alt",
                                "figure has no alt text: describe the image in ![...]"))
