@@ -16,6 +16,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from bookforge.source.load import load_book
+from bookforge.transform import transform_edition
 
 from .conftest import BOOK, FIXTURES, run_cli
 from .test_outputs import epubcheck_messages
@@ -51,10 +52,22 @@ def outline(pdf: Path) -> list[tuple[str, int]]:
             for item in reader.outline if not isinstance(item, list)]
 
 
-def list_entries(text: str, word: str) -> list[tuple[str, str]]:
-    """("1.2", folio) for each line "Gambar 1.2 Caption . . . 5" of a list page."""
-    flat = " ".join(text.split())
-    return re.findall(rf"{word} (\d+\.\d+) [^.]*?[ .]*?\.\s?(?:\. ?)*(\d+|[ivxlc]+)\b", flat)
+def list_entries(texts: list[str], word: str) -> list[tuple[str, str]]:
+    """("1.2", folio) for each entry "Gambar 1.2 Caption . . . 5" of list pages (pdftotext
+    -layout): an entry begins with its label and ends at the first line that ends in a
+    folio after a leader or a gap; running heads and drop folios fall outside entries."""
+    entries = []
+    for text in texts:
+        current = None
+        for line in (x.strip() for x in text.splitlines()):
+            start = re.match(rf"{word} (\d+\.\d+)\b", line)
+            if start:
+                current = start[1]
+            end = re.search(r"(?:\.|\s{2,})\s*(\d+|[ivxlc]+)$", line)
+            if current is not None and end:
+                entries.append((current, end[1]))
+                current = None
+    return entries
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -84,7 +97,7 @@ def test_lists_give_the_pages_of_their_figures_and_tables(built: Path, lang: str
     figure, table, _ = LABEL[lang]
     for title, word, expected in ((ORDER[lang][2], figure, ["1.1", "2.1"]),
                                   (ORDER[lang][3], table, ["1.1", "2.1"])):
-        entries = list_entries(text[top[title]], word)
+        entries = list_entries([text[top[title]]], word)
         assert [n for n, _ in entries] == expected, text[top[title]]
         for number, folio in entries:
             page = labels.index(folio)
@@ -159,10 +172,12 @@ def test_book_has_its_lists_after_the_contents(built_book: Path, lang: str) -> N
     top = dict(outline(pdf))
     figure, table, _ = LABEL[lang]
     labels = PdfReader(pdf).page_labels
+    content = transform_edition(book, lang)
     for title, word in ((figures, figure), (tables, table)):
-        listed = "".join(text[top[title]:top[ORDER[lang][3] if title == figures
-                                             else front[0]]])
-        entries = list_entries(listed, word)
-        assert len(entries) >= 10
+        end = top[tables] if title == figures else top[front[0]]
+        entries = list_entries(text[top[title]:end], word)
+        kind = "figure" if title == figures else "table"
+        assert [n for n, _ in entries] == [c.number for d in content.documents
+                                           for c in d.captions if c.kind == kind]
         for number, folio in entries:
             assert f"{word} {number}." in " ".join(text[labels.index(folio)].split())

@@ -13,6 +13,10 @@ from bookforge.epub.pagelist import XHTML_NS, insert_markers, normalise, page_ma
 
 from .conftest import run_cli
 
+DEJAVU = "/usr/share/fonts/truetype/dejavu"
+TEX_GYRE = "/usr/share/texmf/fonts/opentype/public/tex-gyre"  # Debian fonts-texgyre
+NOTO = "/usr/share/fonts/truetype/noto"  # Debian fonts-noto-core
+
 PRINT = """<html><head><style>@page { size: 120mm 80mm; margin: 10mm; }
 .footnote { float: footnote; }</style></head><body>
 <section id="ch"><p>Volunteers who overstep their competence need written roles.</p>
@@ -42,21 +46,30 @@ def test_a_page_beginning_with_a_footnote_call_is_found_after_it() -> None:
     assert (marker.tail or "").startswith("their evaluation.")
 
 
+def font_conf(path: Path, *dirs: str) -> str:
+    path.write_text('<?xml version="1.0"?>\n<fontconfig>'
+                    + "".join(f"<dir>{d}</dir>" for d in dirs)
+                    + f"<cachedir>{path.parent / 'fc-cache'}</cachedir></fontconfig>\n",
+                    encoding="utf-8")
+    return str(path)
+
+
 def test_a_cached_page_map_is_not_reused_with_other_faces(
         minimal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The page breaks depend on the faces: after the designed fonts disappear (or appear),
-    an EPUB-only build lays the print edition out again instead of taking the old map."""
+    """The page breaks depend on the faces: after the designed fonts disappear, an
+    EPUB-only build lays the print edition out again instead of taking the old map."""
+    designed = [d for d in (TEX_GYRE, NOTO) if Path(d).is_dir()]
+    if len(designed) < 2:
+        pytest.skip("the designed faces (fonts-texgyre, fonts-noto-core) are not installed")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("FONTCONFIG_FILE", font_conf(tmp_path / "designed.conf", DEJAVU,
+                                                    *designed))
     args = ("build", str(minimal), "--out", str(tmp_path / "out"), "--edition", "en",
             "--format", "epub")
     first = run_cli(*args)
     assert first.returncode == 0 and "fresh print layout" in first.stderr, first.stderr
     assert "cached page map" in run_cli(*args).stderr
-    conf = tmp_path / "fonts.conf"
-    conf.write_text('<?xml version="1.0"?>\n<fontconfig><dir>/usr/share/fonts/truetype/dejavu'
-                    f'</dir><cachedir>{tmp_path / "fc"}</cachedir></fontconfig>\n',
-                    encoding="utf-8")
-    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    monkeypatch.setenv("FONTCONFIG_FILE", font_conf(tmp_path / "dejavu.conf", DEJAVU))
     other_faces = run_cli(*args)
     assert other_faces.returncode == 0, other_faces.stderr
     assert "fresh print layout" in other_faces.stderr

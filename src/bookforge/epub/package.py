@@ -24,6 +24,7 @@ from ..files import atomic_path, styles_dir
 from ..i18n import Localizer, sort_key
 from ..model import Author, Book
 from ..render import EpubPage, render_template
+from ..render.frontmatter import LIST_EPUB_TYPES, LIST_IDS
 from ..source.timestamp import source_timestamp
 from . import pagelist as pagemap
 from .cover import CoverText, make_cover
@@ -37,7 +38,8 @@ BACK_KINDS = ("glossary", "index", "contributors")
 NAV_FILE = "nav.xhtml"
 COVER_FILE = "cover.xhtml"
 COVER_IMAGE = "images/cover.png"
-LIST_LANDMARKS = {"list-of-figures": "loi", "list-of-tables": "lot"}
+# the lists of figures and tables by document id -> their landmark (loi, lot)
+LIST_LANDMARKS = {LIST_IDS[name]: LIST_EPUB_TYPES[name] for name in LIST_IDS}
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 
@@ -129,8 +131,8 @@ def _toc(pages: Sequence[EpubPage]) -> list[dict]:
 def _landmarks(pages: Sequence[EpubPage], loc: Localizer) -> list[dict]:
     marks = [{"type": "cover", "href": COVER_FILE, "title": loc.gettext("Cover")},
              {"type": "toc", "href": f"{NAV_FILE}#toc", "title": loc.gettext("Contents")}]
-    marks += [{"type": t, "href": p.file_name, "title": p.title} for p in pages
-              if p.kind == "list" for t in (LIST_LANDMARKS.get(p.doc_id),) if t]
+    marks += [{"type": LIST_LANDMARKS[p.doc_id], "href": p.file_name, "title": p.title}
+              for p in pages if p.doc_id in LIST_LANDMARKS]
     first_body = next((p for p in pages if p.kind in ("part", "chapter")), None)
     if first_body is not None:
         marks.append({"type": "bodymatter", "href": first_body.file_name,
