@@ -52,21 +52,19 @@ def outline(pdf: Path) -> list[tuple[str, int]]:
             for item in reader.outline if not isinstance(item, list)]
 
 
-def list_entries(texts: list[str], word: str) -> list[tuple[str, str]]:
-    """("1.2", folio) for each entry "Gambar 1.2 Caption . . . 5" of list pages (pdftotext
-    -layout): an entry begins with its label and ends at the first line that ends in a
-    folio after a leader or a gap; running heads and drop folios fall outside entries."""
+def list_entries(texts: list[str], word: str,
+                 captions: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(number, folio) of each entry "Gambar 1.2 Caption . . . 5" found on the list's pages
+    for `captions` ((number, caption) pairs, in order): the label, the caption's words
+    however the lines broke, then the leader (or what is left of it) and the folio."""
+    flat = " ".join(" ".join(texts).split())
     entries = []
-    for text in texts:
-        current = None
-        for line in (x.strip() for x in text.splitlines()):
-            start = re.match(rf"{word} (\d+\.\d+)\b", line)
-            if start:
-                current = start[1]
-            end = re.search(r"(?:\.|\s{2,})\s*(\d+|[ivxlc]+)$", line)
-            if current is not None and end:
-                entries.append((current, end[1]))
-                current = None
+    for number, caption in captions:
+        # a compound may break at its own hyphen ("fact-" / "checking")
+        words = r"\s+".join(re.escape(w).replace(r"\-", r"-?\s*") for w in caption.split())
+        m = re.search(rf"{word} {re.escape(number)}\s+{words}[\s.]*?\s?(\d+|[ivxlc]+)\b", flat)
+        if m:
+            entries.append((number, m[1]))
     return entries
 
 
@@ -95,9 +93,13 @@ def test_lists_give_the_pages_of_their_figures_and_tables(built: Path, lang: str
     text = pages(pdf)
     top = dict(outline(pdf))
     figure, table, _ = LABEL[lang]
+    content = transform_edition(load_book(FIXTURES / "frontmatter")[0], lang)
+    captions = {word: [(c.number, c.title) for d in content.documents for c in d.captions
+                       if c.kind == kind] for word, kind in ((figure, "figure"),
+                                                             (table, "table"))}
     for title, word, expected in ((ORDER[lang][2], figure, ["1.1", "2.1"]),
                                   (ORDER[lang][3], table, ["1.1", "2.1"])):
-        entries = list_entries([text[top[title]]], word)
+        entries = list_entries([text[top[title]]], word, captions[word])
         assert [n for n, _ in entries] == expected, text[top[title]]
         for number, folio in entries:
             page = labels.index(folio)
@@ -175,9 +177,10 @@ def test_book_has_its_lists_after_the_contents(built_book: Path, lang: str) -> N
     content = transform_edition(book, lang)
     for title, word in ((figures, figure), (tables, table)):
         end = top[tables] if title == figures else top[front[0]]
-        entries = list_entries(text[top[title]:end], word)
         kind = "figure" if title == figures else "table"
-        assert [n for n, _ in entries] == [c.number for d in content.documents
-                                           for c in d.captions if c.kind == kind]
+        captions = [(c.number, c.title) for d in content.documents for c in d.captions
+                    if c.kind == kind]
+        entries = list_entries(text[top[title]:end], word, captions)
+        assert [n for n, _ in entries] == [n for n, _ in captions]
         for number, folio in entries:
             assert f"{word} {number}." in " ".join(text[labels.index(folio)].split())
