@@ -23,11 +23,14 @@ $(STAMP): pyproject.toml
 syscheck:
 	@$(PYTHON) tools/syscheck.py build
 
-# The PDF's faces (open licences, Debian packages); without them bookforge warns and falls back.
-FONT_PACKAGES := fonts-texgyre fonts-noto-core
+# The PDF's faces, TeX Gyre Pagella and Noto Sans (open licences; Debian fonts-texgyre,
+# fonts-noto-core). Missing ones are installed with a non-interactive apt-get when running
+# as root or with passwordless sudo; otherwise make stops and prints the exact command.
+# FONTS=fallback (e.g. `make book FONTS=fallback`) builds with fallback faces and a warning
+# instead; on a system without apt-get that is what happens, with the same warning.
+FONTS ?= install
 fonts:
-	@fc-list | grep -qi "TeX Gyre Pagella" && fc-list | grep -qi "Noto Sans" || \
-	  echo "PDF fonts missing; install with:  sudo apt-get install -y $(FONT_PACKAGES)"
+	@$(PYTHON) tools/syscheck.py fonts $(if $(filter fallback,$(FONTS)),--fallback,--install)
 
 syscheck-test:
 	@$(PYTHON) tools/syscheck.py test

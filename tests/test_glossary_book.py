@@ -97,8 +97,12 @@ def folio_pages(pages: tuple[str, ...]) -> dict[str, int]:
 
 
 def term_pattern(term: Term, lang: str) -> re.Pattern[str]:
+    """The term's forms as pdftotext may print them. A compound broken at its own hyphen
+    at a line end ("awig-" / "awig") comes out joined ("awigawig"): pdftotext takes a
+    hyphen-minus ending a line for a hyphenation and drops it, so that hyphen is optional."""
     forms = sorted({term.forms[lang], *term.variants[lang]}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(f.casefold()).replace(r"\ ", " ") for f in forms))
+    return re.compile("|".join(re.escape(f.casefold()).replace(r"\ ", " ").replace(r"\-", "-?")
+                               for f in forms))
 
 
 def glossed_pattern(term: Term) -> str:
@@ -137,11 +141,23 @@ def index_entries(path: Path, lang: str) -> list[tuple[str, list[str]]]:
                 lines[-1] += ("" if lines[-1].endswith("–") else " ") + line
             elif line:
                 lines.append(line)
+    # a long term may wrap before its locators ("peningkatan kekayaan secara tidak" / "sah
+    # 31, 37"): the lines without locators just before an entry may begin its term
+    known = {t.forms[lang].casefold() for t in book.glossary.terms if lang in t.forms}
     out = []
+    pending: list[str] = []
     for line in lines:
         m = ENTRY_RE.match(line)
-        if m:
-            out.append((m["term"], m["locs"].split(", ")))
+        if not m:
+            pending.append(line)
+            continue
+        for k in range(len(pending), 0, -1):
+            joined = ENTRY_RE.match(" ".join([*pending[-k:], line]))
+            if joined and joined["term"].casefold() in known:
+                m = joined
+                break
+        pending = []
+        out.append((m["term"], m["locs"].split(", ")))
     return out
 
 

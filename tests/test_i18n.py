@@ -217,6 +217,8 @@ def _pdf_text(path: Path) -> str:
 
 
 def words(text: str) -> list[str]:
+    # a word hyphenated at a line end ("se-" / "derhana") is the author's word again
+    text = re.sub(r"[-\u2010\u00ad]\n\s*", "", text)
     return re.findall(r"\w+", text.casefold())
 
 

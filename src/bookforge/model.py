@@ -90,6 +90,7 @@ class BookConfig:
     # side-by-side editions: (verso language, recto language) pairs, and their glosses
     parallel: tuple[tuple[str, str], ...] = ()
     parallel_gloss: str = "off"
+    lists: tuple[str, ...] = ()  # "figures", "tables": lists printed after the contents
 
     def isbn_for(self, lang: str, fmt: str) -> str | None:
         return self.isbn.get(lang, {}).get(fmt)

@@ -9,7 +9,7 @@ what the documents really contain.
 from __future__ import annotations
 
 import datetime as dt
-import os
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,8 @@ from ..files import atomic_path, styles_dir
 from ..i18n import Localizer, localizer
 from ..model import Author, Book
 from ..render import EpubPage, render_template
+from ..render.frontmatter import LIST_EPUB_TYPES, LIST_IDS
+from ..source.timestamp import source_timestamp
 from ..transform.meta import EditionMeta
 from ..transform.resources import IMAGE_TYPES
 from . import pagelist as pagemap
@@ -34,6 +36,9 @@ BACK_KINDS = ("glossary", "index", "contributors")
 NAV_FILE = "nav.xhtml"
 COVER_FILE = "cover.xhtml"
 COVER_IMAGE = "images/cover.png"
+# the lists of figures and tables by document id -> their landmark (loi, lot)
+LIST_LANDMARKS = {LIST_IDS[name]: LIST_EPUB_TYPES[name] for name in LIST_IDS}
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 
 class XhtmlItem(epub.EpubItem):
@@ -86,6 +91,14 @@ def _check_xml(name: str, xhtml: str) -> None:
 
 # -- navigation -----------------------------------------------------------------------------
 
+def in_contents(page: EpubPage) -> bool:
+    """Whether the contents list a page: not the title pages, nor a dedication or epigraph
+    (which come before the contents)."""
+    if page.kind == "front":
+        return not page.before_contents
+    return page.kind in ("list", "part", "chapter", *BACK_KINDS)
+
+
 def _toc(pages: Sequence[EpubPage]) -> list[dict]:
     toc: list[dict] = []
     current_part: dict | None = None
@@ -99,7 +112,7 @@ def _toc(pages: Sequence[EpubPage]) -> list[dict]:
             toc.append(entry)
         elif p.kind == "chapter" and current_part is not None:
             current_part["children"].append(entry)
-        elif p.kind in ("front", "chapter", *BACK_KINDS):
+        elif in_contents(p):
             current_part = None if p.kind in BACK_KINDS else current_part
             toc.append(entry)
     return toc
@@ -108,6 +121,8 @@ def _toc(pages: Sequence[EpubPage]) -> list[dict]:
 def _landmarks(pages: Sequence[EpubPage], loc: Localizer) -> list[dict]:
     marks = [{"type": "cover", "href": COVER_FILE, "title": loc.gettext("Cover")},
              {"type": "toc", "href": f"{NAV_FILE}#toc", "title": loc.gettext("Contents")}]
+    marks += [{"type": LIST_LANDMARKS[p.doc_id], "href": p.file_name, "title": p.title}
+              for p in pages if p.doc_id in LIST_LANDMARKS]
     first_body = next((p for p in pages if p.kind in ("part", "chapter")), None)
     if first_body is not None:
         marks.append({"type": "bodymatter", "href": first_body.file_name,
@@ -242,13 +257,6 @@ def _person(eb: epub.EpubBook, element: str, ident: str, person: Author, role: s
         _refine(eb, ident, "dcterms:identifier", person.orcid_url)
 
 
-def modified_time() -> dt.datetime:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
 def _content(pages: Sequence[EpubPage], images: Sequence[str], markers: int) -> Content:
     tables = sum(p.xhtml.count("<table") for p in pages)
     return Content(images=len(images), glossary=any(p.kind == "glossary" for p in pages),
@@ -285,12 +293,13 @@ def print_source(meta: EditionMeta) -> str:
 
 def with_page_markers(pages: Sequence[EpubPage], nav: str,
                       pmap: pagemap.PageMap | None) -> tuple[dict[str, str], list]:
-    """The documents in reading order (the contents after the front matter, as in print),
+    """The documents in reading order, as in print: title, copyright, dedication/epigraph,
+    the contents (the navigation document), the lists of figures and tables, preface ...;
     with the page-break markers of `pmap`."""
     documents = {p.file_name: p.xhtml for p in pages}
-    order = [*(p.file_name for p in pages if p.kind in ("title", "copyright", "front")),
-             NAV_FILE, *(p.file_name for p in pages
-                         if p.kind not in ("title", "copyright", "front"))]
+    opening = [p.file_name for p in pages
+               if p.kind in ("title", "copyright") or p.before_contents]
+    order = [*opening, NAV_FILE, *(p.file_name for p in pages if p.file_name not in opening)]
     docs = {name: (nav if name == NAV_FILE else documents[name]) for name in order}
     if pmap is None or not pmap.pages:
         return docs, []
@@ -340,19 +349,36 @@ def write_epub(book: Book, lang: str, pages: list[EpubPage], images: list[str],
         spine.append(item)
     eb.add_item(epub.EpubNcx())
     eb.toc = tuple(epub.Link(p.file_name, p.title, f"toc-{p.doc_id}")
-                   for p in pages if p.kind in ("front", "part", "chapter", *BACK_KINDS))
+                   for p in pages if in_contents(p))
     eb.spine = spine
+    moment = source_timestamp(book.config)
     options = {"epub3_pages": False, "epub3_landmark": False, "epub2_guide": False,
-               "spine_direction": False, "mtime": modified_time(), "raise_exceptions": True}
+               "spine_direction": False, "mtime": moment, "raise_exceptions": True}
     try:
         with atomic_path(target) as tmp:
             writer = Writer(str(tmp), eb, lang, options)
             writer.process()
             writer.write()
+            date_zip_entries(tmp, moment)
     except (OSError, ValueError) as exc:
         raise RenderError([error(str(target), 0, "epub-write", str(exc))]) from exc
     return EpubResult(path=target, documents=len(pages), page_markers=len(markers),
                       diagnostics=diags)
+
+
+def date_zip_entries(path: Path, moment: dt.datetime) -> None:
+    """Rewrite the zip at `path` with every entry dated `moment`: ebooklib dates them with
+    the clock, which made two builds of the same sources differ. Order, names, compression
+    and attributes are kept (the stored `mimetype` stays first)."""
+    with zipfile.ZipFile(path) as z:
+        entries = [(info, z.read(info)) for info in z.infolist()]
+    stamp = max(moment.astimezone(dt.UTC).timetuple()[:6], ZIP_EPOCH)
+    with zipfile.ZipFile(path, "w") as out:
+        for info, data in entries:
+            dated = zipfile.ZipInfo(info.filename, date_time=stamp)
+            dated.compress_type = info.compress_type
+            dated.external_attr = info.external_attr
+            out.writestr(dated, data)
 
 
 def _properties(xhtml: str) -> list[str]:

@@ -14,11 +14,12 @@ from markupsafe import Markup
 from .. import __version__
 from ..i18n import Localizer, localizer, roman, sort_key
 from ..model import Author, Book
+from ..source.timestamp import source_timestamp, w3c
 from ..text import word_count
 from ..transform.model import Document, EditionContent, Label
 from ..transform.parse import parse_inline
 from .backmatter import contributors, epub_chapter_label, glossary_groups, index_groups
-from .frontmatter import CipView, cip_view
+from .frontmatter import CipView, before_contents, cip_view, float_lists, folios
 from .markdown import RenderContext, render_body
 
 
@@ -173,7 +174,8 @@ def _views(content: EditionContent, ctx: RenderContext) -> tuple[list[DocView], 
 def render_print(content: EditionContent, resource_url=None,  # type: ignore[no-untyped-def]
                  anchor_pages: Mapping[str, int] | None = None) -> str:
     """The whole edition as one HTML document for WeasyPrint. `anchor_pages` (anchor id ->
-    page index, from a first layout) lets the index merge page ranges."""
+    page index, from a first layout) lets the index merge page ranges and gives the lists
+    of figures and tables their page numbers."""
     loc = localizer(content.book, content.lang)
     ctx = RenderContext(
         target="print", loc=loc, labels=content.labels,
@@ -183,13 +185,19 @@ def render_print(content: EditionContent, resource_url=None,  # type: ignore[no-
     )
     front, parts = _views(content, ctx)
     values = common_values(content, loc)
+    folio = (folios(content, anchor_pages, parts[0].id) if anchor_pages and parts
+             else lambda _label: "")
     return render_template(
-        "print/book.html", loc, front=front, parts=parts,
+        "print/book.html", loc, parts=parts,
+        opening=[d for d in front if before_contents(d.id)],
+        front=[d for d in front if not before_contents(d.id)],
+        lists=float_lists(content, loc, lambda label: f"#{label.id}", folio),
         glossary=glossary_groups(content, epub=False),
         index=index_groups(content, anchor_pages),
         contributors=contributors(content, epub=False),
         isbn=content.meta.isbns.get("pdf"),
         cip=print_cip(content, loc, parts, values),
+        timestamp=w3c(source_timestamp(content.book.config)),  # the PDF's Creation/ModDate
         **values)
 
 
@@ -211,6 +219,7 @@ class EpubPage:
     xhtml: str
     sections: tuple = ()
     properties: tuple[str, ...] = ()
+    before_contents: bool = False  # a dedication or epigraph: before the contents
 
 
 def epub_file_name(doc_id: str) -> str:
@@ -241,13 +250,22 @@ def render_epub(content: EditionContent, resource_url=None) -> list[EpubPage]:  
         xhtml = render_template(f"epub/{template}", loc, page_title=title, page_lang=page_lang,
                                 **values, **extra)
         pages.append(EpubPage(epub_file_name(doc_id), doc_id, kind, title, page_lang, xhtml,
-                              tuple(sections)))
+                              tuple(sections), before_contents=before_contents(doc_id)))
 
     page("title", "title-page", str(values["title"]), lang, "title.xhtml")
     page("copyright", "copyright", loc.gettext("Copyright"), lang, "copyright.xhtml",
          isbn=content.meta.isbns.get("epub"))
-    for d in front:
+    # book order: dedication/epigraph, (the navigation, placed by the package), the lists,
+    # then preface, introduction ...
+    opening = [d for d in front if before_contents(d.id)]
+    for d in opening:
         page("front", d.id, d.title, d.lang, "front.xhtml", d.sections, doc=d)
+    for lst in float_lists(content, loc,
+                           lambda label: f"{epub_file_name(label.doc_id)}#{label.id}"):
+        page("list", lst.id, lst.title, lang, "list.xhtml", float_list=lst)
+    for d in front:
+        if d not in opening:
+            page("front", d.id, d.title, d.lang, "front.xhtml", d.sections, doc=d)
     for p in parts:
         page("part", p.id, p.title, lang, "part.xhtml", part=p)
         for ch in p.chapters:

@@ -24,6 +24,7 @@ LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 TRIMS = {"A4", "A5", "B5", "6x9in"}
 TRIM_RE = re.compile(r"^(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(mm|cm|in)$")
 GLOSS_STYLES = ("off", "first-per-chapter", "first-per-volume")
+LISTS = ("figures", "tables")  # front-matter lists: Daftar Gambar, Daftar Tabel
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,12 @@ def _is_isbn_map(v: Any) -> str | None:
     return None
 
 
+def _is_lists(v: Any) -> str | None:
+    if isinstance(v, list) and all(x in LISTS for x in v) and len(set(v)) == len(v):
+        return None
+    return f"must be a list of distinct names from: {', '.join(LISTS)}"
+
+
 def _choice(*options: str) -> Callable[[Any], str | None]:
     def check(v: Any) -> str | None:
         return None if v in options else f"must be one of: {', '.join(options)}"
@@ -161,6 +168,7 @@ BOOK_SCHEMA: dict[str, Field] = {
     "place": Field(_is_str, required=True),
     "trim": Field(_is_trim),
     "front": Field(_is_str_list),
+    "lists": Field(_is_lists),  # front-matter lists of figures and tables, in book order
     "parts": Field(_is_str_list, required=True),
     "title": Field(_is_lang_map, required=True),
     "subtitle": Field(_is_lang_map),
@@ -363,6 +371,7 @@ def load_config(book_dir: Path) -> BookConfig:
         place=data["place"],
         trim=data.get("trim", "155x230mm"),
         front=tuple(data.get("front", ())),
+        lists=tuple(x for x in LISTS if x in data.get("lists", ())),
         parts=tuple(data["parts"]),
         title=dict(data["title"]),
         subtitle=dict(data.get("subtitle", {})),

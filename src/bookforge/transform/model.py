@@ -76,6 +76,9 @@ class Document:
     cited_keys: tuple[str, ...] = ()  # bibliography keys, reading order
     references: tuple[Reference, ...] = ()  # the generated list
     references_heading: str = ""
+    # every figure and table in reading order, with or without an id of the author's (the
+    # lists of figures and tables link to each one)
+    captions: tuple[Label, ...] = ()
 
     @property
     def source(self) -> Source:

@@ -51,9 +51,10 @@ def structure(parsed: ParsedDoc, chapter: Chapter, part: Part | None, number: in
     _unused_footnotes(doc, diags)
     _heading_levels(doc, diags)
     sections = _headings(doc, labels, diags)
-    _tables(doc, labels)
-    _figures(doc, labels, diags)
-    return replace(doc, sections=tuple(sections), footnotes=footnotes,
+    captions: list[Label] = []
+    _tables(doc, labels, captions)
+    _figures(doc, labels, captions, diags)
+    return replace(doc, sections=tuple(sections), footnotes=footnotes, captions=tuple(captions),
                    footnote_numbers=numbers), labels
 
 
@@ -127,7 +128,7 @@ def _headings(doc: Document, labels: list[Label], diags: list[Diagnostic]
     return sections
 
 
-def _tables(doc: Document, labels: list[Label]) -> None:
+def _tables(doc: Document, labels: list[Label], captions: list[Label]) -> None:
     tokens = doc.tokens
     count = 0
     i = 0
@@ -137,6 +138,7 @@ def _tables(doc: Document, labels: list[Label]) -> None:
             count += 1
             tok.meta["number"] = f"{_prefix(doc)}{count}"
             tok.meta.setdefault("caption", None)
+            captions.append(_listed(doc, tok, "table", tok.meta["number"], ""))
         if (tok.type == "paragraph_open" and i + 3 < len(tokens)
                 and tokens[i + 3].type == "table_open"
                 and TABLE_CAPTION_RE.match(tokens[i + 1].content)):
@@ -158,10 +160,23 @@ def _tables(doc: Document, labels: list[Label]) -> None:
                 table.attrSet("id", ident)
                 labels.append(Label(ident, "table", number, doc.doc_id, doc.source.rel_path,
                                     doc.parsed.line_of(tok), plain_text(inline)))
+            captions.append(_listed(doc, table, "table", number, plain_text(inline), tok))
             del tokens[i: i + 3]
             i += 1  # skip the table_open we just numbered
             continue
         i += 1
+
+
+def _listed(doc: Document, tok: Token, kind: str, number: str, caption: str,
+            line_tok: Token | None = None) -> Label:
+    """The figure or table `tok` as an entry of the lists of figures and tables; one
+    without an id of the author's gets one, so that the lists can link to it."""
+    ident = tok.attrGet("id")
+    if not ident:
+        ident = f"{doc.doc_id}-{kind}-{number.replace('.', '-')}"
+        tok.attrSet("id", ident)
+    return Label(str(ident), kind, number, doc.doc_id, doc.source.rel_path,
+                 doc.parsed.line_of(line_tok or tok), caption)
 
 
 def sole_image(inline: Token) -> Token | None:
@@ -171,7 +186,8 @@ def sole_image(inline: Token) -> Token | None:
     return kids[0] if len(kids) == 1 and kids[0].type == "image" else None
 
 
-def _figures(doc: Document, labels: list[Label], diags: list[Diagnostic]) -> None:
+def _figures(doc: Document, labels: list[Label], captions: list[Label],
+             diags: list[Diagnostic]) -> None:
     tokens = doc.tokens
     count = 0
     for i, tok in enumerate(tokens):
@@ -194,6 +210,7 @@ def _figures(doc: Document, labels: list[Label], diags: list[Diagnostic]) -> Non
             tok.attrSet("id", str(ident))
             labels.append(Label(str(ident), "figure", number, doc.doc_id, doc.source.rel_path,
                                 doc.parsed.line_of(tok), caption))
+        captions.append(_listed(doc, tok, "figure", number, caption))
         if not image.content.strip():
             diags.append(error(doc.source.rel_path, doc.parsed.line_of(tok), "figure-alt",
                                "figure has no alt text: describe the image in ![...]"))
