@@ -9,7 +9,13 @@ import pytest
 import weasyprint
 from lxml import etree
 
-from bookforge.epub.pagelist import XHTML_NS, insert_markers, normalise, page_map
+from bookforge.epub.pagelist import (
+    XHTML_NS,
+    insert_markers,
+    normalise,
+    page_lines,
+    page_map_from_lines,
+)
 
 from .conftest import run_cli
 
@@ -36,7 +42,8 @@ def test_a_page_beginning_with_a_footnote_call_is_found_after_it() -> None:
     the marker went to the first "their" of the chapter, a page too early."""
     document = weasyprint.HTML(string=PRINT).render()
     assert len(document.pages) == 2
-    pmap = page_map(document, frozenset({"ch"}), ["1", "2"], "test")
+    pmap = page_map_from_lines(page_lines(document, frozenset({"ch"})), ["1", "2"], "test",
+                               "layout")
     assert normalise(pmap.pages[1].text).startswith("their evaluation. what is missing")
     docs, markers = insert_markers({"ch.xhtml": EPUB}, pmap, {"ch": "ch.xhtml"})
     assert [m.label for m in markers] == ["1", "2"]

@@ -160,7 +160,7 @@ def test_outline_labels_and_recto_units(built_units: Path) -> None:
             if not isinstance(item, list)]
     nested = [item for item in reader.outline if isinstance(item, list)]
     titles = [item.title for item, _ in tree]
-    assert titles[:2] == ["Foreword", "Contents"]
+    assert titles[:2] == ["Contents", "Foreword"]  # book order: contents before foreword
     assert [p.title["en"] for p in book.parts] == titles[2:4]
     assert titles[4:] == ["Glossary", "Index", "List of Contributors"]
     chapters = [item for item in nested[0] if not isinstance(item, list)]

@@ -38,6 +38,10 @@ FOLIO_SHEET_CSS = """
 """
 
 Render = Callable[[Mapping[str, int] | None], str]
+# Layouts at most of a unit that prints page numbers, after its first: front matter after
+# the contents moves when the contents' own length changes.
+FOLIO_PASSES = 3
+GUESSED_PAGES = 2  # of a page-referencing front unit not laid out yet (one leaf)
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,11 @@ def _anchor_maps(units: Sequence[Unit], layouts: Mapping[str, UnitLayout],
         seen_body = seen_body or _is_body(unit, body)
         segment = "body" if seen_body else "front"
         laid = layouts.get(unit.name)
+        if laid is None and unit.dependent and segment == "front" and known[segment]:
+            # the contents or a list, not laid out yet: the front texts after it are
+            # placed as if it took one leaf; print_edition lays out again what that misplaced
+            at[segment] += GUESSED_PAGES
+            continue
         if laid is None or not known[segment]:
             known[segment] = False
             continue
@@ -96,6 +105,11 @@ def _anchor_maps(units: Sequence[Unit], layouts: Mapping[str, UnitLayout],
             folios[anchor] = str(n + 1) if segment == "body" else _roman(n + 1)
         at[segment] += laid.pages + laid.pages % 2
     return places, folios
+
+
+def _folios_of(unit: Unit, folios: Mapping[str, str]) -> dict[str, str | None]:
+    """The folios of the pages `unit` refers to, as `folios` has them."""
+    return {t: folios.get(t) for t in unit.targets}
 
 
 def _folio_sheet_html(labels: Sequence[str], kinds: Sequence[str], lang: str) -> str:
@@ -137,6 +151,7 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
                        strict=True))
     times["independent"] = time.perf_counter() - start
     waiting = [u for u in units if u.dependent] if dependent else []
+    used: dict[str, dict[str, str | None]] = {}  # dependent unit -> the folios it printed
     for unit in units:
         if unit.dependent and not dependent:
             layouts[unit.name] = UnitLayout(unit.name, b"", 2, {}, ("", ""), ((), ()),
@@ -152,7 +167,19 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
                                      "numbers are known")])
         layouts.update(zip((u.name for u in ready),
                            run([job(again[u.name]) for u in ready]), strict=True))
+        used.update({u.name: _folios_of(again[u.name], folios) for u in ready})
         waiting = [u for u in waiting if u not in ready]
+    for _ in range(FOLIO_PASSES):  # front matter after the contents: its folios are known
+        # only once the contents (and the lists beside it) are laid out
+        places, folios = _anchor_maps(units, layouts, body)
+        stale = [u for u in units if u.name in used
+                 and used[u.name] != _folios_of(u, folios)]
+        if not stale:
+            break
+        again = {u.name: u for u in split_units(render(places), folios)}
+        layouts.update(zip((u.name for u in stale),
+                           run([job(again[u.name]) for u in stale]), strict=True))
+        used.update({u.name: _folios_of(again[u.name], folios) for u in stale})
     times["dependent"] = time.perf_counter() - start - times["independent"]
     ordered = [layouts[u.name] for u in units]
     where = placements(ordered)

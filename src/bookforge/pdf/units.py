@@ -31,7 +31,9 @@ from .layout import PdfOptions, fewer_collections, final_layout
 
 # Top-level sections that print the page numbers of other sections: each starts a dependent
 # unit (the front matter after the contents stays in the contents' unit).
-PAGE_REFERENCING = frozenset({"toc", "book-index", "contributors"})
+# (the lists of figures and tables, render/frontmatter.py LIST_IDS, too)
+PAGE_REFERENCING = frozenset({"toc", "list-of-figures", "list-of-tables", "book-index",
+                              "contributors"})
 # The scheme a link to another unit gets in its unit's HTML; the join resolves it.
 LINK_SCHEME = "bookforge-unit:"
 # print.css puts folios in these margin boxes only (running heads are in @top-center).
@@ -91,15 +93,18 @@ def _is_body(element: Any) -> bool:
 def _groups(body: Any) -> Iterator[list[Any]]:
     """The top-level elements of the body, grouped into units (see the module doc)."""
     group: list[Any] = []
-    in_body = False
+    in_body = after_contents = False
     for child in body:
         if not isinstance(child.tag, str):
             continue
         lone_opener = (len(group) > 0 and all("part-opener" in _classes(g) for g in group)
                        and child.tag == "article")
-        starts = (not group or child.get("id") in PAGE_REFERENCING
+        # after the contents every front text is a unit of its own: the contents and the
+        # lists print its folio, which a page counter inside their own unit would not know
+        starts = (not group or child.get("id") in PAGE_REFERENCING or after_contents
                   or (_is_body(child) and not in_body)
                   or (in_body and not lone_opener))
+        after_contents = (after_contents or child.get("id") == "toc") and not in_body
         if starts and group:
             yield group
             group = []
