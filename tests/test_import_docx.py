@@ -25,6 +25,7 @@ from PIL import Image
 
 from bookforge.errors import ConfigError, SourceError
 from bookforge.source import staged
+from bookforge.source.config import load_config
 from bookforge.source.load import AUTHOR_PLACEHOLDER, split_front_matter
 from bookforge.source.manuscript import ImportOptions, _Images, import_docx
 from bookforge.source.manuscript_docx import MAX_DOCX_BYTES
@@ -133,7 +134,13 @@ def test_citation_works_go_to_the_bibliography(imported: dict) -> None:
     assert by_key["khayalan2019debts"]["title"] == ZOTERO_ITEM["title"]
     assert by_key["contoh2021ferries"]["container-title"] == MENDELEY_ITEM["container-title"]
     assert by_key["contoh2021ferries"]["author"][1] == {"family": "Rekaan", "given": "Ayu"}
-    assert 'add bibliography = "references.json" to book.toml' in r.stderr
+    # book.toml now names the file (a line added before its first table, comments kept),
+    # so check and build find the works the chapter cites
+    assert 'book.toml now names (bibliography = "references.json")' in r.stderr
+    toml = (imported["book"] / "book.toml").read_text(encoding="utf-8")
+    assert re.search(r'^bibliography = "references.json"', toml, re.M)
+    assert toml.index("bibliography =") < toml.index("\n[")
+    assert load_config(imported["book"]).bibliography == ("references.json",)
 
 
 def test_import_warns_about_what_it_dropped(imported: dict) -> None:

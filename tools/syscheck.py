@@ -138,8 +138,10 @@ def check_fonts(argv: Sequence[str],
             return 1
     still = missing_fonts(font_families())
     if still:
-        print(f"fonts still not visible to fontconfig after installing: {', '.join(still)}",
-              file=sys.stderr)
+        hidden = os.environ.get("FONTCONFIG_FILE")
+        print(f"fonts still not visible to fontconfig after installing: {', '.join(still)}"
+              + (f" (FONTCONFIG_FILE={hidden} limits what it sees)" if hidden else "")
+              + f"; to build with fallback faces anyway:  {FALLBACK_HINT}", file=sys.stderr)
         return 1
     return 0
 

@@ -216,7 +216,7 @@ def _pdf(content: EditionContent, options: BuildOptions, progress: Progress,
     progress(f"layout pdf [{lang}]")
     target = output_path(book, lang, "pdf", options.out_dir)
     printed = print_layout(content, pdf_options(book, options), target, runner, cache, idle)
-    progress(f"join pdf [{lang}]: {len(printed.laid_out)} of {2 * len(printed.units)} units "
+    progress(f"join pdf [{lang}]: {len(set(printed.laid_out))} of {2 * len(printed.units)} units "
              "laid out (sections and their folio sheets), the others cached")
     diags += printed.diagnostics
     on_page: list[list[str]] = [[] for _ in range(printed.pages)]

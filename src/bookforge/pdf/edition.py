@@ -34,6 +34,8 @@ FOLIO_SHEET_CSS = """
 @page folio-run:left { @top-left { content: string(folio); } }
 @page folio-run:right { @top-right { content: string(folio); } }
 @page folio-drop { @bottom-right { content: string(folio); } }
+@page folio-foot { @bottom-center { content: string(folio); font: 8.5pt var(--sans);
+  vertical-align: top; padding-top: 6mm; } }
 .folio-sheet { break-after: page; height: 1px; margin: 0; }
 """
 

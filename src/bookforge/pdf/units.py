@@ -37,7 +37,9 @@ PAGE_REFERENCING = frozenset({"toc", "list-of-figures", "list-of-tables", "book-
 # The scheme a link to another unit gets in its unit's HTML; the join resolves it.
 LINK_SCHEME = "bookforge-unit:"
 # print.css puts folios in these margin boxes only (running heads are in @top-center).
-FOLIO_BOXES = {"@top-left": "run", "@top-right": "run", "@bottom-right": "drop"}
+# (the parallel edition's folio is at the foot's centre, its running heads at the top corners)
+FOLIO_BOXES = {"@top-left": "run", "@top-right": "run", "@bottom-right": "drop",
+               "@bottom-center": "foot"}
 # Strings a unit's running heads read that an earlier unit may have set: print.css sets
 # each from the first element of that class (book title) or the last (part title).
 CARRIED_STRINGS = ("book-title", "part-title")
@@ -189,15 +191,16 @@ def _unit_body(group: Sequence[Any], folios: Mapping[str, str] | None
 def _folio_kind(page: Any) -> str:
     kinds = {FOLIO_BOXES.get(getattr(box, "at_keyword", "")) for box in page._page_box.children
              if type(box).__name__ == "MarginBox"}
-    return "drop" if "drop" in kinds else "run" if "run" in kinds else ""
+    return next((k for k in ("foot", "drop", "run") if k in kinds), "")
 
 
-def _strip_folios(page: Any) -> None:
-    """Take the folio margin boxes out of a laid-out page: margin boxes are laid out apart
-    from the page's flow, so nothing else moves; the join prints the real folio there."""
+def _strip_folios(page: Any, kind: str) -> None:
+    """Take the folio margin boxes (those of the page's folio `kind`) out of a laid-out page:
+    margin boxes are laid out apart from the page's flow, so nothing else moves; the join
+    prints the real folio there."""
     box = page._page_box
     box.children = [c for c in box.children if type(c).__name__ != "MarginBox"
-                    or getattr(c, "at_keyword", "") not in FOLIO_BOXES]
+                    or FOLIO_BOXES.get(getattr(c, "at_keyword", "")) != kind]
 
 
 def lay_out_unit(job: UnitJob) -> UnitLayout:
@@ -210,8 +213,8 @@ def lay_out_unit(job: UnitJob) -> UnitLayout:
         document = laid.document
         folios = tuple(_folio_kind(p) for p in document.pages)
         if not job.keep_folios:
-            for page in document.pages:
-                _strip_folios(page)
+            for page, kind in zip(document.pages, folios, strict=True):
+                _strip_folios(page, kind)
         pdf = document.write_pdf(pdf_tags=job.options.tagged, pdf_variant=job.options.variant,
                                  custom_metadata=True)
     anchors: dict[str, int] = {}

@@ -153,6 +153,12 @@ def aligned_body(a: Document, b: Document, ctx_a: RenderContext, ctx_b: RenderCo
         rows = [Row((blk,), (), "unpaired") for blk in blocks(a.tokens)]
     lefts = ["".join(left.blocks_html(x.start, x.end) for x in r.left) for r in rows]
     rights = ["".join(right.blocks_html(x.start, x.end) for x in r.right) for r in rows]
+    if a.references or b.references:  # each side's generated reference list, side by side
+        rows = [*rows, Row((), (), "block")]
+        lefts.append(left.reference_list() if a.lang != b.lang or a.lang != ctx_b.loc.lang
+                     else "")
+        rights.append(right.reference_list() if a.lang != b.lang or a.lang == ctx_b.loc.lang
+                       else "")
     print_target = ctx_a.target == "print"
     notes = ("", "") if print_target else (left.epub_notes(), right.epub_notes())
     ids = frozenset(m for h in [*rights, notes[1]] for m in ID_RE.findall(h))

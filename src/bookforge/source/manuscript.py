@@ -28,7 +28,12 @@ from .config import BOOK_SCHEMA, LANG_RE, read_toml
 from .load import AUTHOR_PLACEHOLDER, CHAPTER_RE
 from .manuscript_ast import ChapterTree, RewriteOptions, meta_text, rewrite, stringify
 from .manuscript_docx import DocxScan, check_docx, prepare_docx, scan_docx
-from .manuscript_refs import DEFAULT_BIBLIOGRAPHY, Bibliography, merge_references
+from .manuscript_refs import (
+    DEFAULT_BIBLIOGRAPHY,
+    Bibliography,
+    merge_references,
+    with_bibliography_key,
+)
 from .pandoc import run_pandoc
 from .staged import StagedFiles
 
@@ -189,6 +194,10 @@ def _convert_and_write(options: ImportOptions, target: BookTarget, scan: DocxSca
             staged.add(path, data)
         if merged.text is not None:
             staged.add(bib.path, merged.text.encode("utf-8"))
+            if not bib.named:  # so that the book's check and build find the cited works
+                toml = target.root / "book.toml"
+                staged.add(toml, with_bibliography_key(toml.read_text(encoding="utf-8"))
+                           .encode("utf-8"))
         written = staged.commit()
     diags += _citation_notes(bib, merged.added, bool(cited), shown)
     return ImportResult(
@@ -333,8 +342,8 @@ def _citation_notes(bib: Bibliography, added: Sequence[str], cited: bool,
     notes: list[Diagnostic] = []
     if added and not bib.named:
         notes.append(warning("book.toml", 0, "import-bibliography",
-                             f"the cited works were written to {DEFAULT_BIBLIOGRAPHY}; add "
-                             f'bibliography = "{DEFAULT_BIBLIOGRAPHY}" to book.toml'))
+                             f"the cited works were written to {DEFAULT_BIBLIOGRAPHY}, which "
+                             f'book.toml now names (bibliography = "{DEFAULT_BIBLIOGRAPHY}")'))
     if cited and "bibliography" not in BOOK_SCHEMA:
         notes.append(warning(shown, 0, "import-citations",
                              "this bookforge does not format citations yet: they stay in the "

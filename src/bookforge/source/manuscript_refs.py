@@ -52,6 +52,17 @@ class MergedReferences:
     text: str | None  # the bibliography's new content, None when nothing changes
 
 
+def with_bibliography_key(toml_text: str, rel: str = DEFAULT_BIBLIOGRAPHY) -> str:
+    """book.toml's text with a top-level `bibliography = "<rel>"` line added before its first
+    table, the rest (comments included) left as written."""
+    lines = toml_text.splitlines(keepends=True)
+    at = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+    if at and not lines[at - 1].endswith("\n"):
+        lines[at - 1] += "\n"
+    key = f'bibliography = "{rel}"  # added by bookforge import: the works chapters cite\n'
+    return "".join([*lines[:at], key, *lines[at:]])
+
+
 def bibliography_of(book_dir: Path, config: Mapping[str, Any]) -> Bibliography:
     """The file new works go into: book.toml's first `bibliography`, or the default."""
     value = config.get("bibliography")
