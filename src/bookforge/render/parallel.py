@@ -35,6 +35,7 @@ from .frontmatter import cip_view
 from .markdown import DocRenderer, RenderContext
 
 ID_RE = re.compile(r'\bid="([^"]+)"')
+LABELLEDBY_RE = re.compile(r'aria-labelledby="([^"]+)"')
 HREF_RE = re.compile(r'\bhref="([^"#]*)#([^"]+)"')
 NOTE_RE = re.compile(r'(<span class="footnote" id="[^"]*-fn-(\d+)")')
 
@@ -84,6 +85,8 @@ class ParallelPart:
 def prefix_ids(html: str, prefix: str, ids: frozenset[str]) -> str:
     """`html` with every id prefixed and every link to one of `ids` following it."""
     html = ID_RE.sub(lambda m: f'id="{prefix}{m[1]}"', html)
+    html = LABELLEDBY_RE.sub(lambda m: f'aria-labelledby="{prefix}{m[1]}"'
+                             if m[1] in ids else m[0], html)
     return HREF_RE.sub(lambda m: f'href="{m[1]}#{prefix}{m[2]}"'
                        if m[2] in ids else m[0], html)
 
