@@ -116,6 +116,9 @@ def test_side_by_side_shows_both_languages(browser, minimal: Path) -> None:
         page.get_by_role("link", name=re.compile("Berdampingan|Side by side")).click()
         titles = page.locator("h1.chapter-title")
         expect(titles).to_have_text(["Kepercayaan dan Modal Sosial", "Trust and Social Capital"])
+        # the columns come from preview.css: measure once it has loaded (on a loaded machine
+        # the text was there while the stylesheet was still on its way, the columns stacked)
+        page.wait_for_load_state("load")
         cols = page.locator(".preview-column")
         left, right = cols.nth(0).bounding_box(), cols.nth(1).bounding_box()
         assert left and right and right["x"] > left["x"] + left["width"] - 1  # side by side
