@@ -49,7 +49,9 @@ def metas(root: etree._Element, prop: str) -> list[str]:
 
 
 def words(text: str) -> list[str]:
-    text = re.sub(r"[-\u2010\u00ad]\n\s*", "", text)  # words hyphenated across lines
+    # words hyphenated across lines (the hyphenation character, U+2010) are whole again;
+    # a compound broken at its own hyphen ("Undang-|Undang") stays two words
+    text = re.sub(r"[\u2010\u00ad]\n\s*", "", text)
     return re.findall(r"\w+", text.casefold())
 
 
