@@ -364,3 +364,32 @@ def test_hand_typed_reference_list_is_kept_with_a_suggestion() -> None:
     assert {d.path for d in warnings} == {"parts/01-alpha/01-trust.id.md"}
     html = render_print(content)
     assert "Daftar Pustaka" in html and "Putnam, R. D. (2000)." in html
+
+
+def test_citations_formatted_in_workers_and_cached(tmp_path: Path) -> None:
+    """The build formats each document's citations in its worker processes and keeps the
+    result in the unit cache: the same HTML as formatting them here, and a second run
+    formats nothing."""
+    from bookforge.build.workers import UnitPool
+    from bookforge.pdf.cache import UnitCache, cached_formatter
+
+    book, _ = load_book(FIXTURES / "citations")
+    here = render_print(transform_edition(book, "en"))
+    calls: list[int] = []
+    with UnitPool(2) as pool:
+        def mapper(function, items):  # type: ignore[no-untyped-def]
+            calls.append(len(items))
+            return pool.map(function, items)
+
+        cache = UnitCache(tmp_path / "cache")
+        first = render_print(transform_edition(book, "en",
+                                               formatter=cached_formatter(mapper, cache)))
+        second = render_print(transform_edition(book, "en",
+                                                formatter=cached_formatter(mapper, cache)))
+    assert first == here == second
+    assert calls and calls[0] >= 2 and len(calls) == 1  # the second run: all from the cache
+    entry = next((tmp_path / "cache").rglob("*.unit"))
+    entry.write_bytes(entry.read_bytes()[:-5] + b"xxxxx")  # corrupt: formatted again
+    third = render_print(transform_edition(book, "en",
+                                           formatter=cached_formatter(mapper, cache)))
+    assert third == here and calls[1:] == [1]

@@ -22,13 +22,13 @@ from ..check.versions import compare
 from ..errors import Diagnostic, error
 from ..i18n import localizer
 from ..model import Book
-from ..pdf.cache import Runner, UnitCache, cache_dir, in_process
+from ..pdf.cache import Runner, UnitCache, cache_dir, cached_formatter, in_process
 from ..pdf.edition import PrintedEdition, print_edition
 from ..pdf.layout import PdfOptions
 from ..render import common_values, render_epub, render_print
 from ..render.parallel import parallel_values, render_parallel_epub, render_parallel_print
 from ..source.load import load_book
-from ..transform import EditionContent, transform_edition
+from ..transform import CitationFormatter, EditionContent, format_here, transform_edition
 from ..transform.align import ParallelContent, edition_name, transform_parallel
 from .manifest import OutputFile, chapter_pages, output_file, write_manifest
 
@@ -117,7 +117,7 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
     with UnitPool(options.jobs) as pool:
         for lang in editions_for(book, options):
             artifacts += build_edition(book, lang, options, progress, diags, pool.runner,
-                                       cache, pool.release)
+                                       cache, pool.release, cached_formatter(pool.map, cache))
     write_manifest(options.out_dir, book.config.slug, map(manifest_entry, artifacts))
     return BuildResult(tuple(artifacts), tuple(sorted(set(diags))))
 
@@ -162,12 +162,15 @@ def prune_unit_caches(root: Path, keep: str, kept: int = UNIT_CACHES_KEPT) -> Pa
 def build_edition(book: Book, lang: str, options: BuildOptions, progress: Progress,
                   diags: list[Diagnostic], runner: Runner = in_process,
                   cache: UnitCache | None = None,
-                  idle: Callable[[], None] | None = None) -> list[Artifact]:
+                  idle: Callable[[], None] | None = None,
+                  formatter: CitationFormatter = format_here) -> list[Artifact]:
     """Transform one edition and write its outputs; its diagnostics go to `diags`. A
-    parallel edition ("id+en") is both languages' content, aligned (render/parallel.py)."""
+    parallel edition ("id+en") is both languages' content, aligned (render/parallel.py).
+    `formatter` formats the edition's citations (the build's: in the workers, cached)."""
     progress(f"transform [{lang}]")
     pair = parallel_pair(book, lang)
-    content: Any = transform_parallel(book, pair) if pair else transform_edition(book, lang)
+    content: Any = (transform_parallel(book, pair, formatter) if pair
+                    else transform_edition(book, lang, formatter=formatter))
     diags += content.diagnostics
     if pair:  # where the versions' structure differs, the rows align by section
         diags += [d for c in book.chapters() if set(pair) <= set(c.versions)

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
+from typing import TypeVar
 
 from ..pdf.cache import Runner, in_process
 from ..pdf.units import UnitJob, UnitLayout, lay_out_unit
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def worker_count(jobs: int | None) -> int:
@@ -52,12 +56,22 @@ class UnitPool:
             self._pool.shutdown(wait=True, cancel_futures=cancel)
             self._pool = None
 
-    def run(self, jobs: Sequence[UnitJob]) -> list[UnitLayout]:
-        if self.workers == 1 or len(jobs) == 1:
-            return in_process(jobs)
+    def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              mp_context=multiprocessing.get_context())
+        return self._pool
+
+    def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """`function` of each item (plain data both ways), in the workers."""
+        if self.workers == 1 or len(items) == 1:
+            return [function(i) for i in items]
+        return list(self._executor().map(function, items))
+
+    def run(self, jobs: Sequence[UnitJob]) -> list[UnitLayout]:
+        if self.workers == 1 or len(jobs) == 1:
+            return in_process(jobs)
+        self._executor()
         # the longest units first, so no core waits on one long unit started last
         order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i]))
         futures = {i: self._pool.submit(lay_out_unit, jobs[i]) for i in order}

@@ -5,7 +5,8 @@ HTML points at (images: path, size, modification time), the fonts fontconfig can
 file's path, size and modification time), the WeasyPrint and bookforge versions and the PDF
 options. Nothing position-dependent is in a unit (see `units`), so an edit to one chapter
 leaves every other chapter's entry valid. An entry is a checksum line then the pickled
-`UnitLayout`; one whose checksum or key does not match is removed and laid out again.
+`UnitLayout`; one whose checksum or key does not match is removed and laid out again. The
+build keeps its formatted citations in the same folder (`cached_formatter`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import weasyprint
@@ -87,7 +89,8 @@ class UnitCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.unit"
 
-    def get(self, key: str) -> UnitLayout | None:
+    def get(self, key: str, kind: type = UnitLayout) -> Any:
+        """The `kind` object stored under `key`, or None."""
         path = self._path(key)
         try:
             data = path.read_bytes()
@@ -104,9 +107,9 @@ class UnitCache:
         except Exception:  # noqa: BLE001 - a checksum-valid entry of an older format
             path.unlink(missing_ok=True)
             return None
-        return layout if isinstance(layout, UnitLayout) else None
+        return layout if isinstance(layout, kind) else None
 
-    def put(self, key: str, layout: UnitLayout) -> None:
+    def put(self, key: str, layout: object) -> None:
         """Store atomically; a cache that cannot be written is no error."""
         path = self._path(key)
         payload = pickle.dumps(layout, protocol=pickle.HIGHEST_PROTOCOL)
@@ -146,3 +149,26 @@ def in_process(jobs: Sequence[UnitJob]) -> list[UnitLayout]:
     from .units import lay_out_unit
 
     return [lay_out_unit(j) for j in jobs]
+
+
+def cached_formatter(mapper: Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]],
+                     cache: UnitCache | None) -> Callable[[Sequence[Any]], list[Any]]:
+    """A citation formatter (transform `CitationFormatter`) that serves what `cache`
+    holds and formats the rest with `mapper(run_job, jobs)` (a worker pool's map)."""
+    from ..transform.csl import Formatted, run_job
+
+    def run(jobs: Sequence[Any]) -> list[Any]:
+        keys = [j.key() for j in jobs] if cache is not None else [""] * len(jobs)
+        found = [cache.get(k, Formatted) if cache is not None else None for k in keys]
+        missing = [j for j, f in zip(jobs, found, strict=True) if f is None]
+        fresh = iter(mapper(run_job, missing) if missing else [])
+        out = []
+        for key, hit in zip(keys, found, strict=True):
+            if hit is None:
+                hit = next(fresh)
+                if cache is not None:
+                    cache.put(key, hit)
+            out.append(hit)
+        return out
+
+    return run

@@ -17,13 +17,14 @@ on every run, against the labels of the whole book.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import Diagnostic, error
 from ..model import BibFile, Book, Chapter, Glossary, Part, Source
-from .citations import cite_document
+from .citations import CitationPlan, apply_citations, plan_citations
+from .csl import CitationJob, Formatted, run_job
 from .glossary import apply_glossary
 from .limits import within_limits
 from .links import resolve_links
@@ -34,8 +35,13 @@ from .sanitize import sanitize_document
 from .structure import structure
 from .xref import resolve_xrefs
 
-__all__ = ["DocKey", "Document", "EditionContent", "Label", "TermUse", "TransformCache",
-           "documents", "merge_labels", "transform_document", "transform_edition"]
+__all__ = ["CitationFormatter", "DocKey", "Document", "EditionContent", "Label", "TermUse",
+           "TransformCache", "documents", "format_here", "merge_labels", "transform_document",
+           "transform_edition"]
+
+# Formats the citation jobs of an edition's documents, in order (`format_here`, or the
+# build's worker processes with its cache).
+CitationFormatter = Callable[[Sequence["CitationJob"]], list["Formatted"]]
 
 
 def documents(book: Book) -> Iterator[tuple[Chapter, Part | None, int | None]]:
@@ -49,18 +55,32 @@ def documents(book: Book) -> Iterator[tuple[Chapter, Part | None, int | None]]:
             yield chapter, part, number
 
 
-def transform_document(book: Book, lang: str, chapter: Chapter, part: Part | None,
-                       number: int | None, diags: list[Diagnostic]
-                       ) -> tuple[Document, list[Label]]:
-    """The per-document steps: parse, structure, raw HTML, images (glossary, xrefs and
-    links come after). Structure, raw HTML and images edit the tokens the parser just made,
-    which nothing else holds."""
+def prepare_document(book: Book, lang: str, chapter: Chapter, part: Part | None,
+                     number: int | None, diags: list[Diagnostic]
+                     ) -> tuple[CitationPlan, list[Label]]:
+    """The per-document steps up to the citations: parse, structure, raw HTML, images, and
+    the citations found (formatted later, every document's at once). Structure, raw HTML
+    and images edit the tokens the parser just made, which nothing else holds."""
     source = within_limits(chapter.version(lang), diags)
     parsed = parse_source(source, book.config.allow_html)
     doc, labels = structure(parsed, chapter, part, number, diags)
     sanitize_document(doc, book.config.allow_html, diags)
     doc = resolve_images(doc, book.root, diags)
-    return cite_document(book, doc, diags), labels
+    return plan_citations(book, doc, diags), labels
+
+
+def transform_document(book: Book, lang: str, chapter: Chapter, part: Part | None,
+                       number: int | None, diags: list[Diagnostic]
+                       ) -> tuple[Document, list[Label]]:
+    """The per-document steps: parse, structure, raw HTML, images, citations (glossary,
+    xrefs and links come after)."""
+    plan, labels = prepare_document(book, lang, chapter, part, number, diags)
+    return apply_citations(book, plan, run_job(plan.job) if plan.job else None), labels
+
+
+def format_here(jobs: Sequence[CitationJob]) -> list[Formatted]:
+    """Citation jobs formatted one after the other in this process."""
+    return [run_job(j) for j in jobs]
 
 
 def merge_labels(found: Iterable[Label], labels: dict[str, Label],
@@ -119,13 +139,25 @@ def _key(book: Book, lang: str, chapter: Chapter, number: int | None) -> DocKey:
                   book.glossary, cfg.gloss, book.bibliographies, cfg.citation_style)
 
 
-def _entry(book: Book, lang: str, chapter: Chapter, part: Part | None, key: DocKey) -> _Entry:
-    diags: list[Diagnostic] = []
-    doc, labels = transform_document(book, lang, chapter, part, key.number, diags)
-    glossed = doc
-    if book.config.gloss != "first-per-volume":
-        glossed = apply_glossary([doc], book.glossary, book.config.gloss, diags)[0]
-    return _Entry(key, doc, glossed, tuple(labels), tuple(diags))
+def _entries(book: Book, lang: str, todo: Sequence[tuple[Chapter, Part | None, DocKey]],
+             formatter: CitationFormatter) -> list[_Entry]:
+    """The documents of `todo` transformed; their citations formatted by one call of
+    `formatter` (the build gives them to its worker processes, and caches them)."""
+    prepared = []
+    for chapter, part, key in todo:
+        diags: list[Diagnostic] = []
+        plan, labels = prepare_document(book, lang, chapter, part, key.number, diags)
+        prepared.append((key, plan, labels, diags))
+    jobs = [plan.job for _, plan, _, _ in prepared if plan.job is not None]
+    formatted = iter(formatter(jobs) if jobs else [])
+    out = []
+    for key, plan, labels, diags in prepared:
+        doc = apply_citations(book, plan, next(formatted) if plan.job is not None else None)
+        glossed = doc
+        if book.config.gloss != "first-per-volume":
+            glossed = apply_glossary([doc], book.glossary, book.config.gloss, diags)[0]
+        out.append(_Entry(key, doc, glossed, tuple(labels), tuple(diags)))
+    return out
 
 
 def _glossed(book: Book, lang: str, entries: list[_Entry], cache: TransformCache
@@ -146,21 +178,23 @@ def _glossed(book: Book, lang: str, entries: list[_Entry], cache: TransformCache
     return docs, tuple(diags), True
 
 
-def transform_edition(book: Book, lang: str, cache: TransformCache | None = None
-                      ) -> EditionContent:
+def transform_edition(book: Book, lang: str, cache: TransformCache | None = None,
+                      formatter: CitationFormatter = format_here) -> EditionContent:
     """The `lang` edition of `book`, reusing every document of `cache` whose inputs are
-    equal (the cache is updated; without one, everything is transformed)."""
+    equal (the cache is updated; without one, everything is transformed). `formatter`
+    formats the citation jobs of the documents transformed."""
     cache = cache if cache is not None else TransformCache()
     placed = list(documents(book))
-    entries: list[_Entry] = []
-    fresh: list[str] = []
+    todo = []
     for chapter, part, number in placed:
         key = _key(book, lang, chapter, number)
         entry = cache.docs.get((lang, chapter.doc_id))
         if entry is None or entry.key != key:
-            entry = cache.docs[(lang, chapter.doc_id)] = _entry(book, lang, chapter, part, key)
-            fresh.append(chapter.doc_id)
-        entries.append(entry)
+            todo.append((chapter, part, key))
+    for entry in _entries(book, lang, todo, formatter):
+        cache.docs[(lang, entry.key.doc_id)] = entry
+    fresh = [key.doc_id for _, _, key in todo]
+    entries = [cache.docs[(lang, c.doc_id)] for c, _, _ in placed]
     live = {(lang, c.doc_id) for c, _, _ in placed}
     for gone in [k for k in cache.docs if k[0] == lang and k not in live]:
         del cache.docs[gone]

@@ -23,7 +23,7 @@ from markdown_it.token import Token
 
 from ..errors import Diagnostic
 from ..model import Book
-from . import transform_edition
+from . import CitationFormatter, format_here, transform_edition
 from .model import Document, EditionContent
 
 NUMBER_RE = re.compile(r"\d+")
@@ -209,10 +209,11 @@ def edition_name(pair: Sequence[str]) -> str:
     return "+".join(pair)
 
 
-def transform_parallel(book: Book, pair: tuple[str, str]) -> ParallelContent:
+def transform_parallel(book: Book, pair: tuple[str, str],
+                       formatter: CitationFormatter = format_here) -> ParallelContent:
     """Both editions of `pair`, with the glosses the parallel edition asks for (none by
     default: the counterpart is in the other column)."""
     config = replace(book.config, gloss=book.config.parallel_gloss)
     glossed = replace(book, config=config)
-    return ParallelContent(pair, transform_edition(glossed, pair[0]),
-                           transform_edition(glossed, pair[1]))
+    return ParallelContent(pair, transform_edition(glossed, pair[0], formatter=formatter),
+                           transform_edition(glossed, pair[1], formatter=formatter))

@@ -10,9 +10,10 @@ keeps it and gets no generated list (its citations are not linked).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from markdown_it.token import Token
@@ -21,7 +22,7 @@ from ..errors import Diagnostic, error, warning
 from ..i18n import localizer
 from ..model import BibEntry, Book, Chapter, Source
 from ..text import slugify
-from .csl import Cluster, StyleError, csl_locale, format_citations, style_path
+from .csl import CitationJob, Cluster, Formatted, StyleError, csl_locale, run_job, style_path
 from .model import Document, Reference, Section
 
 
@@ -67,9 +68,27 @@ def resolve_style(book: Book, diags: list[Diagnostic]) -> Path | None:
         return None
 
 
+@dataclass(frozen=True)
+class CitationPlan:
+    """A document's citations found and checked, not formatted yet: `job` is what the CSL
+    engine formats (None when there is nothing to format), `apply_citations` puts the
+    result in."""
+
+    doc: Document
+    clusters: tuple[tuple[Token, Cluster], ...] = ()
+    job: CitationJob | None = None
+    with_list: bool = True
+
+
 def cite_document(book: Book, doc: Document, diags: list[Diagnostic]) -> Document:
     """`doc` with its citations formatted (token meta "html", on the tokens the parser just
     made) and, when it cites anything, its reference list: a new `Document`."""
+    plan = plan_citations(book, doc, diags)
+    return apply_citations(book, plan, run_job(plan.job) if plan.job else None)
+
+
+def plan_citations(book: Book, doc: Document, diags: list[Diagnostic]) -> CitationPlan:
+    """The citations of `doc` resolved against its bibliography (unknown keys reported)."""
     tokens = _citation_tokens(doc)
     handwritten = has_handwritten_references(doc)
     if handwritten is not None and doc.kind == "chapter":
@@ -79,13 +98,12 @@ def cite_document(book: Book, doc: Document, diags: list[Diagnostic]) -> Documen
                              "bibliography and cite them with [@key] to have the list "
                              "generated and checked"))
     if not tokens:
-        return doc
-    return _format_document(book, doc, tokens, resolve_style(book, diags), handwritten is None,
-                            diags)
+        return CitationPlan(doc)
+    return _plan(book, doc, tokens, resolve_style(book, diags), handwritten is None, diags)
 
 
-def _format_document(book: Book, doc: Document, tokens: list[tuple[Token, int]],
-                     style: Path | None, with_list: bool, diags: list[Diagnostic]) -> Document:
+def _plan(book: Book, doc: Document, tokens: list[tuple[Token, int]], style: Path | None,
+          with_list: bool, diags: list[Diagnostic]) -> CitationPlan:
     entries = _entries_for(book, doc)
     rel = doc.source.rel_path
     cited: dict[str, BibEntry] = {}
@@ -112,13 +130,22 @@ def _format_document(book: Book, doc: Document, tokens: list[tuple[Token, int]],
                              f"no CSL locale for '{doc.lang}': citations use en-US terms"))
         locale = "en-US"
     if style is None or not cited:
+        return CitationPlan(doc)
+    hrefs = tuple((k, "#" + reference_id(doc, k) if with_list else "") for k in cited)
+    job = CitationJob(json.dumps([[k, e.csl] for k, e in cited.items()], sort_keys=True,
+                                 ensure_ascii=False),
+                      tuple(c for _, c in clusters), str(style), locale, hrefs)
+    return CitationPlan(doc, tuple(clusters), job, with_list)
+
+
+def apply_citations(book: Book, plan: CitationPlan, result: Formatted | None) -> Document:
+    """The planned document with `result` (the job's formatted citations) in it."""
+    doc = plan.doc
+    if plan.job is None or result is None:
         return doc
-    refs = {k: e.csl for k, e in cited.items()}
-    href = (lambda key: "#" + reference_id(doc, key)) if with_list else (lambda key: "")
-    result = format_citations(refs, [c for _, c in clusters], style, locale, href)
-    for (token, _), html in zip(clusters, result.citations, strict=True):
-        token.meta["html"] = html if with_list else re.sub(r"</?a\b[^>]*>", "", html)
-    if not with_list:
+    for (token, _), html in zip(plan.clusters, result.citations, strict=True):
+        token.meta["html"] = html if plan.with_list else re.sub(r"</?a\b[^>]*>", "", html)
+    if not plan.with_list:
         return doc
     heading = localizer(book, doc.lang).gettext("References")
     return replace(doc, references=tuple(Reference(key, reference_id(doc, key), html)

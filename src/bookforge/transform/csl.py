@@ -12,6 +12,7 @@ citations would print alike get "a", "b" in reference-list order, as CSL's
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import warnings
@@ -74,6 +75,36 @@ class Formatted:
 
     citations: tuple[str, ...]
     entries: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class CitationJob:
+    """One document's citations to format, as plain data: a worker process can take it,
+    and `key` names its result in a cache."""
+
+    refs: str  # JSON: [[key, CSL-JSON], ...] in first-cited order
+    clusters: tuple[Cluster, ...]
+    style_file: str
+    locale: str
+    hrefs: tuple[tuple[str, str], ...]  # key -> the link of its reference-list entry
+
+    def key(self) -> str:
+        """Everything the result depends on: the inputs, the style file's bytes and the
+        versions of citeproc-py and bookforge."""
+        from .. import __version__
+
+        digest = hashlib.sha256(b"bookforge-citations 1\0")
+        for part in (__version__, getattr(citeproc, "__version__", ""), self.locale,
+                     self.refs, repr(self.clusters), repr(self.hrefs)):
+            digest.update(part.encode("utf-8") + b"\0")
+        digest.update(Path(self.style_file).read_bytes())
+        return digest.hexdigest()
+
+
+def run_job(job: CitationJob) -> Formatted:
+    hrefs = dict(job.hrefs)
+    return format_citations(dict(json.loads(job.refs)), job.clusters, Path(job.style_file),
+                            job.locale, lambda key: hrefs.get(key, ""))
 
 
 def csl_locale(lang: str) -> str | None:
@@ -196,11 +227,14 @@ def format_citations(refs: Mapping[str, Mapping[str, Any]], clusters: Sequence[C
     path = str(style_file)
     style = _style(path, locale, "plain")
     citation = style.root.find(f"{{{CSL_NS}}}citation")
+    plain = None
     if citation is not None and citation.get("disambiguate-add-year-suffix") == "true":
-        data = _year_suffixes(path, locale, data, list(ident.values()))
-    plain = _engine(path, locale, "plain", data, list(ident.values()))
+        data, plain = _year_suffixes(path, locale, data, list(ident.values()))
+    if plain is None:
+        plain = _engine(path, locale, "plain", data, list(ident.values()))
     marked = _engine(path, locale, "marked", data, list(ident.values()))
-    narrative = _engine(path, locale, "narrative", data, list(ident.values()))
+    narrative = (_engine(path, locale, "narrative", data, list(ident.values()))
+                 if any(c.narrative for c in clusters) else None)
     key_of = {v: k for k, v in ident.items()}
 
     def link(match: re.Match[str], cites: Sequence[Cite]) -> str:
@@ -210,7 +244,7 @@ def format_citations(refs: Mapping[str, Mapping[str, Any]], clusters: Sequence[C
 
     out = []
     for cluster in clusters:
-        if cluster.narrative:
+        if cluster.narrative and narrative is not None:
             html = _narrative(marked, narrative, cluster.cites[0], ident)
         else:
             html = _parenthetical(marked, cluster.cites, ident)
@@ -261,9 +295,11 @@ def _narrative(marked: CitationStylesBibliography, narrative: CitationStylesBibl
             f"{layout_close}{ITEM_CLOSE}")
 
 
-def _year_suffixes(path: str, locale: str, data: list[dict[str, Any]],
-                   ids: Sequence[str]) -> list[dict[str, Any]]:
-    """Works whose bare citations print alike get year suffixes in reference-list order."""
+def _year_suffixes(path: str, locale: str, data: list[dict[str, Any]], ids: Sequence[str]
+                   ) -> tuple[list[dict[str, Any]], CitationStylesBibliography | None]:
+    """Works whose bare citations print alike get year suffixes in reference-list order;
+    with the plain engine it used when none needs one (it is then the one to format
+    with)."""
     plain = _engine(path, locale, "plain", data, ids)
     seen: dict[str, list[str]] = {}
     for item in plain.items:
@@ -274,8 +310,9 @@ def _year_suffixes(path: str, locale: str, data: list[dict[str, Any]],
         if len(group) > 1:
             suffix.update({k: chr(ord("a") + n) for n, k in enumerate(group) if n < 26})
     if not suffix:
-        return data
-    return [{**d, "year-suffix": suffix[d["id"]]} if d["id"] in suffix else d for d in data]
+        return data, plain
+    return [{**d, "year-suffix": suffix[d["id"]]} if d["id"] in suffix else d
+            for d in data], None
 
 
 def format_entry(csl: Mapping[str, Any], style_file: Path, locale: str) -> str:
