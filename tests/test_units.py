@@ -276,7 +276,8 @@ def test_one_chapter_edit_lays_out_that_unit_and_the_page_lists(
     book_dir = fixture_book("units")
     cache = UnitCache(tmp_path / "cache")
     cold = printed(book_dir, cache, tmp_path / "cold.pdf")
-    assert len(cold.laid_out) == 2 * len(cold.units) >= 18  # each unit and its folio sheet
+    # each unit and its folio sheet, and the contents' draft (laid out without numbers)
+    assert len(cold.laid_out) == 2 * len(cold.units) + 1 >= 19
     warm = printed(book_dir, cache, tmp_path / "warm.pdf")
     assert warm.laid_out == ()
     assert (tmp_path / "warm.pdf").read_bytes() == (tmp_path / "cold.pdf").read_bytes()
@@ -401,3 +402,19 @@ def test_page_list_from_the_same_units(built_units: Path) -> None:
     from .test_epub import check_page_list
 
     check_page_list(built_units.with_suffix(".epub"), built_units)
+
+
+def test_cold_build_lays_each_page_referencing_unit_out_once(fixture_book: Any,
+                                                             tmp_path: Path) -> None:
+    """The contents' draft places the front texts after it, so the index and the
+    contributors, which print their folios, are not laid out a second time; the body's
+    folio sheets come from the cache the dependent batch filled."""
+    book_dir = fixture_book("units")
+    cold = printed(book_dir, UnitCache(tmp_path / "cache"), tmp_path / "cold.pdf")
+    sections = [n for n in cold.laid_out if not n.startswith("folios ")]
+    assert sections.count("book-index") == 1 and sections.count("contributors") == 1
+    # each unit once, the contents twice at most (its draft and the layout with numbers)
+    assert sections.count("toc") <= 2
+    assert len(sections) - sections.count("toc") == len(set(sections) - {"toc"})
+    sheets = [n for n in cold.laid_out if n.startswith("folios ")]
+    assert len(sheets) == len(set(sheets)) == len(cold.units)

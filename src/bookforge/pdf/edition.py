@@ -44,6 +44,7 @@ Render = Callable[[Mapping[str, int] | None], str]
 # the contents moves when the contents' own length changes.
 FOLIO_PASSES = 3
 GUESSED_PAGES = 2  # of a page-referencing front unit not laid out yet (one leaf)
+DRAFT_FOLIO = "888"  # what a draft of such a unit prints for every page number
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,13 @@ def _body_ids(html: str) -> frozenset[str]:
 
 
 def _anchor_maps(units: Sequence[Unit], layouts: Mapping[str, UnitLayout],
-                 body: frozenset[str]) -> tuple[dict[str, int], dict[str, str]]:
+                 body: frozenset[str], drafts: Mapping[str, UnitLayout] | None = None
+                 ) -> tuple[dict[str, int], dict[str, str]]:
     """(anchor -> place for `render`, anchor -> printed folio) of the units laid out so far:
     places count within the front matter and within the body; a unit after one not laid out
-    yet in the same run is left out (its place is not known)."""
+    yet in the same run is left out (its place is not known). A front unit that prints
+    page numbers and is not laid out yet takes as many pages as its draft (`drafts`: laid
+    out without them) or one leaf; print_edition lays out again what a wrong guess moved."""
     places: dict[str, int] = {}
     folios: dict[str, str] = {}
     at = {"front": 0, "body": 0}
@@ -94,9 +98,8 @@ def _anchor_maps(units: Sequence[Unit], layouts: Mapping[str, UnitLayout],
         segment = "body" if seen_body else "front"
         laid = layouts.get(unit.name)
         if laid is None and unit.dependent and segment == "front" and known[segment]:
-            # the contents or a list, not laid out yet: the front texts after it are
-            # placed as if it took one leaf; print_edition lays out again what that misplaced
-            at[segment] += GUESSED_PAGES
+            draft = (drafts or {}).get(unit.name)
+            at[segment] += draft.pages + draft.pages % 2 if draft else GUESSED_PAGES
             continue
         if laid is None or not known[segment]:
             known[segment] = False
@@ -149,17 +152,28 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
         return UnitJob(unit.name, unit.html, str(book_root), options, doc_ids)
 
     independent = [u for u in units if not u.dependent]
-    layouts = dict(zip((u.name for u in independent), run([job(u) for u in independent]),
-                       strict=True))
+    # the contents and the lists are laid out once more without page numbers, beside the
+    # others: their drafts' lengths place the front texts after them, so the units that
+    # print those texts' folios (the index) need not be laid out again
+    # (a draft prints a wide stand-in folio: a target-counter() to another unit makes
+    # WeasyPrint lay the pages out again and again)
+    front = _front_names(units, body)
+    drafted = [u for u in split_units(html, {t: DRAFT_FOLIO for u in units for t in u.targets})
+               if u.dependent and u.name in front] if dependent else []
+    laid = run([job(u) for u in [*independent, *drafted]])
+    layouts = dict(zip((u.name for u in independent), laid, strict=False))
+    drafts = dict(zip((u.name for u in drafted), laid[len(independent):], strict=True))
     times["independent"] = time.perf_counter() - start
     waiting = [u for u in units if u.dependent] if dependent else []
+    early = _early_sheet_jobs(units, layouts, body, lang, book_root, options) \
+        if cache is not None and target is not None else []
     used: dict[str, dict[str, str | None]] = {}  # dependent unit -> the folios it printed
     for unit in units:
         if unit.dependent and not dependent:
             layouts[unit.name] = UnitLayout(unit.name, b"", 2, {}, ("", ""), ((), ()),
                                             (0.0, 0.0), (("", "", ""),) * 2)
     while waiting:  # those whose targets all have a page first (the contents comes last)
-        places, folios = _anchor_maps(units, layouts, body)
+        places, folios = _anchor_maps(units, layouts, body, drafts)
         ready = [u for u in waiting if u.targets <= folios.keys()] or waiting
         again = {u.name: u for u in split_units(render(places), folios)}
         missing = [u.name for u in ready if u.name not in again]
@@ -167,15 +181,21 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
             raise RenderError([error("print.html", 0, "pdf-units",
                                      f"unit(s) {', '.join(missing)} missing once page "
                                      "numbers are known")])
-        layouts.update(zip((u.name for u in ready),
-                           run([job(again[u.name]) for u in ready]), strict=True))
+        # the folio sheets of the pages already placed are laid out beside them (the
+        # cache keeps them for `folio_sheets`)
+        laid = run([*(job(again[u.name]) for u in ready), *early])
+        early = []
+        layouts.update(zip((u.name for u in ready), laid, strict=False))
         used.update({u.name: _folios_of(again[u.name], folios) for u in ready})
         waiting = [u for u in waiting if u not in ready]
     for _ in range(FOLIO_PASSES):  # front matter after the contents: its folios are known
         # only once the contents (and the lists beside it) are laid out
         places, folios = _anchor_maps(units, layouts, body)
+        # (the folios of the targets each printed: a unit rendered without page numbers
+        # may link to more anchors than the one that printed them, e.g. the index before
+        # its locators were merged into ranges)
         stale = [u for u in units if u.name in used
-                 and used[u.name] != _folios_of(u, folios)]
+                 and used[u.name] != {t: folios.get(t) for t in used[u.name]}]
         if not stale:
             break
         again = {u.name: u for u in split_units(render(places), folios)}
@@ -219,17 +239,54 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
                           tuple(htmls[u.name] for u in units))
 
 
+def _front_names(units: Sequence[Unit], body: frozenset[str]) -> set[str]:
+    out = set()
+    for unit in units:
+        if _is_body(unit, body):
+            break
+        out.add(unit.name)
+    return out
+
+
+def _sheet_job(labels: Sequence[str], kinds: Sequence[str], lang: str, book_root: Path,
+               options: PdfOptions) -> UnitJob:
+    sheet_options = PdfOptions(trim=options.trim, tagged=False, print_ready=options.print_ready)
+    return UnitJob(f"folios {labels[0]}", _folio_sheet_html(labels, kinds, lang),
+                   str(book_root), sheet_options, frozenset(), keep_folios=True)
+
+
+def _early_sheet_jobs(units: Sequence[Unit], layouts: Mapping[str, UnitLayout],
+                      body: frozenset[str], lang: str, book_root: Path,
+                      options: PdfOptions) -> list[UnitJob]:
+    """The folio sheets of the units whose folios are known before the units that print
+    page numbers are laid out: those before the first such unit of the front matter, and
+    of the body (which counts from 1) before the first such unit of the back matter."""
+    jobs = []
+    at, known, seen_body = 0, True, False
+    for unit in units:
+        if _is_body(unit, body) and not seen_body:
+            at, known, seen_body = 0, True, True
+        laid = layouts.get(unit.name)
+        known = known and laid is not None
+        if not known or laid is None:
+            continue
+        span = range(at, at + laid.pages + laid.pages % 2)
+        labels = [str(n + 1) if seen_body else _roman(n + 1) for n in span]
+        kinds = [*laid.folios, *([""] * (laid.pages % 2))]
+        jobs.append(_sheet_job(labels, kinds, lang, book_root, options))
+        at = span.stop
+    return jobs
+
+
 def folio_sheets(labels: Sequence[str], kinds: Sequence[str], where: Sequence[Placement],
                  lang: str, book_root: Path, options: PdfOptions, run: Runner,
                  target: Path) -> list[bytes]:
     """Per unit, its folios laid out one page per page (its blank verso included; a unit
     and its sheet both start on a recto). Small documents laid out in parallel, each cached
     by its folios: a unit whose pages did not move keeps its sheet."""
-    sheet_options = PdfOptions(trim=options.trim, tagged=False, print_ready=options.print_ready)
     spans = [range(p.first, p.first + p.pages + p.padded) for p in where]
-    jobs = [UnitJob(f"folios {labels[span[0]]}", _folio_sheet_html(
-        [labels[i] for i in span], [kinds[i] for i in span], lang), str(book_root),
-        sheet_options, frozenset(), keep_folios=True) for span in spans]
+    jobs = [_sheet_job([labels[i] for i in span], [kinds[i] for i in span], lang, book_root,
+                       options) for span in spans]
     sheets = run(jobs)
     for sheet, span in zip(sheets, spans, strict=True):
         if sheet.pages != len(span):

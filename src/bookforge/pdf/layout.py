@@ -116,15 +116,30 @@ class LaidOut:
     layouts: int = 1  # WeasyPrint layouts it took
 
 
+@lru_cache(maxsize=8)
+def _sheet(filename: str = "", mtime_ns: int = 0, size: int = 0, string: str = ""
+           ) -> weasyprint.CSS:
+    """A stylesheet parsed once per process (a unit's layout reads the same ones as every
+    other's; parsing print.css took a tenth of a small unit's layout). Its file's
+    modification time and size are part of the key. bookforge's stylesheets load nothing
+    (no @import, @font-face or url()), so a parsed sheet is the same in every document."""
+    fetcher = BookFetcher([styles_dir()], [])
+    if filename:
+        return weasyprint.CSS(filename=filename, url_fetcher=fetcher)
+    return weasyprint.CSS(string=string, url_fetcher=fetcher)
+
+
 def layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
            extra_css: str = "") -> LaidOut:
     """Lay the print HTML out into pages (no PDF written yet); `extra_css` is appended last."""
     refused: list[str] = []
     fetcher = BookFetcher([book_root, styles_dir()], refused)
-    sheets = [weasyprint.CSS(filename=str(styles_dir() / "print.css"), url_fetcher=fetcher),
-              weasyprint.CSS(string=page_css(options.trim))]
+    print_css = styles_dir() / "print.css"
+    stat = print_css.stat()
+    sheets = [_sheet(str(print_css), stat.st_mtime_ns, stat.st_size),
+              _sheet(string=page_css(options.trim))]
     if options.print_ready:
-        sheets.append(weasyprint.CSS(string=PRINT_READY_CSS))
+        sheets.append(_sheet(string=PRINT_READY_CSS))
     if extra_css:
         sheets.append(weasyprint.CSS(string=extra_css))
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
