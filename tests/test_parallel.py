@@ -398,6 +398,8 @@ def test_preview_side_by_side_is_aligned(browser, fixture_book) -> None:  # type
         page.get_by_role("link", name=re.compile("Berdampingan|Side by side")).click()
         expect(page.locator("h1.chapter-title")).to_have_text(
             ["Buku Besar di Pasar Ikan", "The Ledger at the Fish Market"])
+        page.wait_for_load_state("load")  # the columns come from preview.css: measure
+        # once it has loaded (on a loaded machine the text came first, the sides stacked)
         rows = page.locator(".preview-pair.by-block")
         assert rows.count() >= 4
         for n in range(rows.count()):
