@@ -142,3 +142,24 @@ def test_chapter_option_accepts_slug_id_or_path(minimal: Path, chapter: str | No
     assert (request.lang, request.doc_id) == (lang, doc_id)
     full_path = str(minimal / "parts/01-alpha/01-trust.en.md")
     assert default_request(snapshot, "id", full_path).lang == "en"
+
+
+def test_ctrl_c_stops_it_when_started_with_sigint_ignored(minimal: Path) -> None:
+    """A child inherits an ignored SIGINT (a test runner, nohup, a shell's background job):
+    the preview installs its own handler, so Ctrl-C still stops it."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bookforge", "preview", str(minimal), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        assert "http://" in (proc.stdout.readline() if proc.stdout else "")
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

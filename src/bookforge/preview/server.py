@@ -298,6 +298,9 @@ def serve(options: PreviewOptions) -> int:
     if options.open_browser:
         webbrowser.open(url)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    # Ctrl-C stops it even when started from a process that ignores SIGINT (a child
+    # inherits an ignored signal, and Python then installs no handler of its own)
+    signal.signal(signal.SIGINT, _raise_interrupt)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
