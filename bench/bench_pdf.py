@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bookforge.build.driver import BuildOptions, build
+from bookforge.pipeline.driver import BuildOptions, build
 
 
 def one_build(book: Path, edition: str, tagged: bool, out: Path) -> tuple[float, int]:

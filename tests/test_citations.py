@@ -305,7 +305,7 @@ def test_publish_chapter_page_references_bibtex_and_ris(built_citations: Path) -
     import bibtexparser
     from lxml import html as lhtml
 
-    from bookforge.build.driver import FORMATS, output_path
+    from bookforge.pipeline.driver import FORMATS, output_path
     from bookforge.publish import site_files
     from bookforge.publish.collect import collect
     from bookforge.publish.urls import Urls
@@ -370,8 +370,8 @@ def test_citations_formatted_in_workers_and_cached(tmp_path: Path) -> None:
     """The build formats each document's citations in its worker processes and keeps the
     result in the unit cache: the same HTML as formatting them here, and a second run
     formats nothing."""
-    from bookforge.build.workers import UnitPool
     from bookforge.pdf.cache import UnitCache, cached_formatter
+    from bookforge.pipeline.workers import UnitPool
 
     book, _ = load_book(FIXTURES / "citations")
     here = render_print(transform_edition(book, "en"))

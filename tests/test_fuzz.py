@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from bookforge.build.driver import BuildOptions, build
 from bookforge.check import check
+from bookforge.pipeline.driver import BuildOptions, build
 from bookforge.render import render_epub, render_print
 from bookforge.source.load import load_book
 from bookforge.transform import transform_edition

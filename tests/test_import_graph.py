@@ -96,13 +96,13 @@ def _stage(module: str) -> str:
 def test_the_graph_is_read_from_the_source() -> None:
     edges = graph()
     assert "bookforge.transform.glossary" in edges["bookforge.transform"]
-    assert "bookforge.build.manifest" in edges["bookforge.publish.collect"]
+    assert "bookforge.pipeline.manifest" in edges["bookforge.publish.collect"]
     assert "bookforge.preview.chapter_pdf" in edges["bookforge.preview.server"]  # lazy import
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 
 
 def test_no_module_imports_itself_back() -> None:
-    # lazy imports count too: the layout pool (build.workers) runs units, not the driver
+    # lazy imports count too: the layout pool (pipeline.workers) runs units, not the driver
     assert _cycle(graph()) is None
 
 

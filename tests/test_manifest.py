@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from bookforge.build.manifest import MANIFEST_VERSION, ManifestError, read_manifest
+from bookforge.pipeline.manifest import MANIFEST_VERSION, ManifestError, read_manifest
 from bookforge.publish.collect import collect
 from bookforge.source.load import load_book
 

@@ -428,7 +428,7 @@ def test_chapter_page_has_highwire_tags_and_pdf_page_range(published: Published)
 
 def test_real_book_every_chapter_has_pdf_pages_and_valid_records(built_book: Path,
                                                                  tmp_path: Path) -> None:
-    from bookforge.build.driver import FORMATS, output_path
+    from bookforge.pipeline.driver import FORMATS, output_path
     from bookforge.publish import write_site
     from bookforge.source.load import load_book
 

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .build.driver import FORMATS, BuildOptions, Progress, build
 from .check import check
 from .errors import BookforgeError, Diagnostic
+from .pipeline.driver import FORMATS, BuildOptions, Progress, build
 from .source.load import load_book
 
 

@@ -13,11 +13,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..build.driver import FORMATS, BuildOptions, Progress, build, output_path
-from ..build.manifest import ManifestError, read_manifest
 from ..errors import Diagnostic, error, warning
 from ..files import styles_dir
 from ..model import Book
+from ..pipeline.driver import FORMATS, BuildOptions, Progress, build, output_path
+from ..pipeline.manifest import ManifestError, read_manifest
 from ..source.load import load_book
 from . import opds, records, site, urls
 from .collect import Volume, collect

@@ -17,9 +17,9 @@ from typing import Any
 
 from lxml import etree
 
-from ..build.manifest import Manifest, OutputFile, read_manifest
 from ..i18n import Localizer, localizer
 from ..model import Author, Book, BookConfig, Chapter
+from ..pipeline.manifest import Manifest, OutputFile, read_manifest
 from ..transform.citations import cited_works
 from ..transform.meta import EditionMeta, edition_meta, parallel_meta
 from ..transform.resources import IMAGE_TYPES
