@@ -123,23 +123,35 @@ class UnitCache:
             pass
 
 
+def served(cache: UnitCache | None, jobs: Sequence[Any], key: Callable[[Any], str],
+           kind: type, compute: Callable[[list[Any]], list[Any]],
+           computed: list[Any] | None = None) -> list[Any]:
+    """The result of each job: what `cache` holds under its key, the rest from one call of
+    `compute` (stored back); the jobs computed are appended to `computed`."""
+    keys = [key(j) for j in jobs] if cache is not None else [""] * len(jobs)
+    found = [cache.get(k, kind) if cache is not None else None for k in keys]
+    missing = [j for j, f in zip(jobs, found, strict=True) if f is None]
+    fresh = iter(compute(missing) if missing else [])
+    out = []
+    for job, k, hit in zip(jobs, keys, found, strict=True):
+        if hit is None:
+            hit = next(fresh)
+            if computed is not None:
+                computed.append(job)
+            if cache is not None:
+                cache.put(k, hit)
+        out.append(hit)
+    return out
+
+
 def cached(runner: Runner, cache: UnitCache | None, laid_out: list[str]) -> Runner:
     """`runner` serving what `cache` holds; the names of units it really lays out are
     appended to `laid_out`."""
 
     def run(jobs: Sequence[UnitJob]) -> list[UnitLayout]:
-        keys = [unit_key(j) for j in jobs] if cache is not None else [""] * len(jobs)
-        found = [cache.get(k) if cache is not None else None for k in keys]
-        missing = [j for j, f in zip(jobs, found, strict=True) if f is None]
-        fresh = iter(runner(missing) if missing else [])
-        out = []
-        for job, key, hit in zip(jobs, keys, found, strict=True):
-            if hit is None:
-                hit = next(fresh)
-                laid_out.append(job.name)
-                if cache is not None:
-                    cache.put(key, hit)
-            out.append(hit)
+        computed: list[UnitJob] = []
+        out = served(cache, jobs, unit_key, UnitLayout, runner, computed)
+        laid_out.extend(j.name for j in computed)
         return out
 
     return run
@@ -157,18 +169,5 @@ def cached_formatter(mapper: Callable[[Callable[[Any], Any], Sequence[Any]], lis
     holds and formats the rest with `mapper(run_job, jobs)` (a worker pool's map)."""
     from ..transform.csl import Formatted, run_job
 
-    def run(jobs: Sequence[Any]) -> list[Any]:
-        keys = [j.key() for j in jobs] if cache is not None else [""] * len(jobs)
-        found = [cache.get(k, Formatted) if cache is not None else None for k in keys]
-        missing = [j for j, f in zip(jobs, found, strict=True) if f is None]
-        fresh = iter(mapper(run_job, missing) if missing else [])
-        out = []
-        for key, hit in zip(keys, found, strict=True):
-            if hit is None:
-                hit = next(fresh)
-                if cache is not None:
-                    cache.put(key, hit)
-            out.append(hit)
-        return out
-
-    return run
+    return lambda jobs: served(cache, jobs, lambda j: j.key(), Formatted,
+                               lambda missing: mapper(run_job, missing))
