@@ -161,7 +161,7 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
     drafted = [u for u in split_units(html, {t: DRAFT_FOLIO for u in units for t in u.targets})
                if u.dependent and u.name in front] if dependent else []
     laid = run([job(u) for u in [*independent, *drafted]])
-    layouts = dict(zip((u.name for u in independent), laid, strict=False))
+    layouts = dict(zip((u.name for u in independent), laid[:len(independent)], strict=True))
     drafts = dict(zip((u.name for u in drafted), laid[len(independent):], strict=True))
     times["independent"] = time.perf_counter() - start
     waiting = [u for u in units if u.dependent] if dependent else []
@@ -185,7 +185,7 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
         # cache keeps them for `folio_sheets`)
         laid = run([*(job(again[u.name]) for u in ready), *early])
         early = []
-        layouts.update(zip((u.name for u in ready), laid, strict=False))
+        layouts.update(zip((u.name for u in ready), laid[:len(ready)], strict=True))
         used.update({u.name: _folios_of(again[u.name], folios) for u in ready})
         waiting = [u for u in waiting if u not in ready]
     for _ in range(FOLIO_PASSES):  # front matter after the contents: its folios are known
@@ -267,8 +267,9 @@ def _early_sheet_jobs(units: Sequence[Unit], layouts: Mapping[str, UnitLayout],
         if _is_body(unit, body) and not seen_body:
             at, known, seen_body = 0, True, True
         laid = layouts.get(unit.name)
-        known = known and laid is not None
-        if not known or laid is None:
+        if laid is None:
+            known = False
+        if not known:
             continue
         span = range(at, at + laid.pages + laid.pages % 2)
         labels = [str(n + 1) if seen_body else _roman(n + 1) for n in span]
