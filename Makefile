@@ -20,8 +20,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The system libraries (and, for `make test`, the programs the tests read outputs with:
+# poppler, qpdf, pandoc, chromium, java, npm). Missing ones are installed like the fonts
+# below: a non-interactive apt-get of exactly those packages as root or with passwordless
+# sudo; otherwise make stops and prints the exact command.
 syscheck:
-	@$(PYTHON) tools/syscheck.py build
+	@$(PYTHON) tools/syscheck.py build --install
 
 # The PDF's faces, TeX Gyre Pagella and Noto Sans (open licences; Debian fonts-texgyre,
 # fonts-noto-core). Missing ones are installed with a non-interactive apt-get when running
@@ -33,7 +37,7 @@ fonts:
 	@$(PYTHON) tools/syscheck.py fonts $(if $(filter fallback,$(FONTS)),--fallback,--install)
 
 syscheck-test:
-	@$(PYTHON) tools/syscheck.py test
+	@$(PYTHON) tools/syscheck.py test --install
 
 book: syscheck fonts $(STAMP)
 	$(BIN)/bookforge build $(BOOK) --out $(OUT)

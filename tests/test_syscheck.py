@@ -108,3 +108,50 @@ def test_install_runs_the_commands_and_checks_again(tmp_path: Path,
     monkeypatch.delenv("FONTCONFIG_FILE")
     monkeypatch.setattr(syscheck, "missing_fonts", lambda families: BOTH)
     assert syscheck.check_fonts(["--install"], run=lambda c: ran.append(c) or 0) == 1
+
+
+def package(packages: Sequence[str], **kw: bool):  # type: ignore[no-untyped-def]
+    args = dict(install=True, has_apt=True, is_root=False, sudo_ok=False)
+    return syscheck.package_plan("system packages for the tests", list(packages),
+                                 **{**args, **kw})
+
+
+def test_missing_test_programs_are_installed_as_root_and_named_otherwise() -> None:
+    """`make test` on a fresh machine: root (or passwordless sudo) installs exactly the
+    missing packages, once each; without rights, or without --install, it names them."""
+    assert package([]).action == "ok"
+    root = package(["qpdf", "poppler-utils", "poppler-utils"], is_root=True)
+    assert root.action == "install"
+    assert root.commands[-1][-2:] == ("poppler-utils", "qpdf")
+    assert root.commands[-1][:2] == ("env", "DEBIAN_FRONTEND=noninteractive")
+    assert all(c[:2] == ("sudo", "-n") for c in package(["qpdf"], sudo_ok=True).commands)
+    for kw in (dict(), dict(install=False, is_root=True), dict(has_apt=False, is_root=True)):
+        stop = package(["pandoc", "chromium"], **kw)
+        assert stop.action == "stop" and not stop.commands
+        assert stop.message.endswith("sudo apt-get install -y chromium pandoc")
+
+
+def test_check_packages_runs_the_install_and_checks_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The install path with apt-get replaced: update then install of the missing package;
+    a program still absent afterwards is an error, not a silent pass."""
+    which = shutil.which
+    monkeypatch.setattr(shutil, "which",
+                        lambda name: "apt-get" if name == "apt-get" else which(name))
+    monkeypatch.setattr(syscheck, "passwordless_sudo", lambda: True)
+    monkeypatch.setattr(syscheck.ctypes.util, "find_library", lambda name: name)
+    monkeypatch.setattr(syscheck.os, "geteuid", lambda: 0)
+    ran: list[Sequence[str]] = []
+    present = {p for _, p, _ in syscheck.NEEDS["test"]} - {"qpdf"}
+    monkeypatch.setattr(syscheck, "missing",
+                        lambda kind: [] if kind == "build" else
+                        [pkg for _, name, pkg in syscheck.NEEDS[kind] if name not in present])
+    assert syscheck.check_packages(["test", "--install"],
+                                   run=lambda c: ran.append(c) or 0) == 1
+    assert [c[c.index("apt-get") + 1] for c in ran] == ["update", "install"]
+    assert ran[-1][-1] == "qpdf"
+    present.add("qpdf")
+    ran.clear()
+    assert syscheck.check_packages(["test", "--install"],
+                                   run=lambda c: ran.append(c) or 0) == 0
+    assert ran == []
