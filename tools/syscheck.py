@@ -30,6 +30,9 @@ NEEDS = {
     "build": [
         ("library", "pango-1.0", "libpango-1.0-0 libpangoft2-1.0-0"),
         ("library", "harfbuzz", "libharfbuzz0b"),
+        # WeasyPrint subsets the embedded fonts with it; without it, with fontTools, which
+        # is slower (and WeasyPrint warns that later versions require it)
+        ("library", "harfbuzz-subset", "libharfbuzz-subset0"),
         ("library", "fontconfig", "fontconfig"),
     ],
     "test": [
