@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import citeproc
+import citeproc.model
 from citeproc import (
     Citation,
     CitationItem,
@@ -44,6 +45,31 @@ NESTED_OPEN, NESTED_CLOSE = re.compile(f"{NAMES_OPEN}+"), re.compile(f"{NAMES_CL
 QUOTE_PUNCT = re.compile("\u201d([.,])")
 LEADING_DELIMITER = re.compile(r"^(?:\s|[,;:.])+")
 LOCALES_DIR = Path(citeproc.__file__).parent / "data" / "locales"
+
+
+# Lookups citeproc-py repeats for every name, date and term it prints (its one
+# `xpath_search`: a fresh XPath each time; the macros alone were a third of formatting a
+# long book's citations). Only these are remembered: their results cannot change while a
+# style renders (citeproc-py adds a missing cs:name under a cs:names, which none of them
+# looks at; a tree's macros, a node's ancestors, a locale's terms stay as they are).
+STABLE_LOOKUPS = ("cs:macro[", "./ancestor::", "./ancestor-or-self::", "./cs:term[")
+LOOKUPS_KEPT = 200_000
+_lookups: dict[tuple[Any, str], list[Any]] = {}
+
+
+def _remembered_search(self: Any, expression: str) -> list[Any]:
+    if not expression.startswith(STABLE_LOOKUPS):
+        return self.xpath(expression, namespaces=self.nsmap)
+    key = (self, expression)  # holding the element keeps its lxml proxy, so its identity
+    found = _lookups.get(key)
+    if found is None:
+        if len(_lookups) >= LOOKUPS_KEPT:
+            _lookups.clear()
+        found = _lookups[key] = self.xpath(expression, namespaces=self.nsmap)
+    return list(found)
+
+
+citeproc.model.CitationStylesElement.xpath_search = _remembered_search
 
 
 class StyleError(Exception):
