@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,12 +54,16 @@ def _human_size(n: int) -> str:
 
 
 def _progress_printer(quiet: bool, start: float) -> Progress:
-    """Progress lines on stderr, "[  12.3s] stage", timed from `start`."""
+    """Progress lines on stderr, "[  12.3s] stage", timed from `start`; whole lines, also
+    when editions built at once report from their threads."""
+    lock = threading.Lock()
 
     def progress(stage: str, at: float | None = None, /) -> None:
         if not quiet:
             when = time.perf_counter() if at is None else at
-            print(f"[{when - start:6.1f}s] {stage}", file=sys.stderr)
+            with lock:
+                sys.stderr.write(f"[{when - start:6.1f}s] {stage}\n")
+                sys.stderr.flush()
 
     return progress
 

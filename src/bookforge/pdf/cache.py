@@ -16,6 +16,7 @@ import os
 import pickle
 import re
 import subprocess
+import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -116,7 +117,7 @@ class UnitCache:
         checksum = hashlib.sha256(key.encode() + payload).hexdigest().encode()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
             tmp.write_bytes(MAGIC + checksum + b"\n" + payload)
             os.replace(tmp, path)
         except OSError:

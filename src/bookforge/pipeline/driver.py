@@ -14,6 +14,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -114,10 +115,29 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
         return BuildResult((), tuple(diags))
     artifacts: list[Artifact] = []
     cache = UnitCache(unit_cache_dir(options.out_dir))
+    editions = editions_for(book, options)
     with UnitPool(options.jobs) as pool:
-        for lang in editions_for(book, options):
-            artifacts += build_edition(book, lang, options, progress, diags, pool.runner,
-                                       cache, pool.release, cached_formatter(pool.map, cache))
+        formatter = cached_formatter(pool.map, cache)
+        if pool.workers == 1 or len(editions) == 1:
+            for lang in editions:
+                artifacts += build_edition(book, lang, options, progress, diags, pool.runner,
+                                           cache, pool.release, formatter)
+        else:  # the editions at once, one thread each, their units in the same workers:
+            # one edition's work in this process (transform, join, EPUB) overlaps another's
+            # layout, so the cores are busy through the build
+            pool.shared = True
+            idle = pool.idle_after(len(editions))
+
+            def one(lang: str) -> tuple[list[Artifact], list[Diagnostic]]:
+                found: list[Diagnostic] = []
+                made = build_edition(book, lang, options, progress, found, pool.runner,
+                                     cache, idle, formatter)
+                return made, found
+
+            with ThreadPoolExecutor(max_workers=len(editions)) as threads:
+                for made, found in list(threads.map(one, editions)):
+                    artifacts += made
+                    diags += found
     write_manifest(options.out_dir, book.config.slug, map(manifest_entry, artifacts))
     return BuildResult(tuple(artifacts), tuple(sorted(set(diags))))
 

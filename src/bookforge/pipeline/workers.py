@@ -5,13 +5,15 @@ processes (`--jobs N`, default the CPU count), so editions built at once share i
 A worker gets a `UnitJob` (HTML, options, plain data) and returns a `UnitLayout` (the PDF
 fragment, anchor -> page map, folio kinds, page-map lines): never a WeasyPrint object.
 A worker stays up while an edition's units are laid out, so fonts are loaded once per
-process rather than once per unit; the workers exit before the join (`release`).
+process rather than once per unit; the workers exit before the join (`release`), or, when
+editions are built at once, before the last edition's join (`idle_after`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
@@ -40,6 +42,10 @@ class UnitPool:
     def __init__(self, jobs: int | None) -> None:
         self.workers = worker_count(jobs)
         self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        # set while several editions (threads of this process) share the pool: then even a
+        # single unit goes to a worker, WeasyPrint is never run in two threads at once
+        self.shared = False
 
     def __enter__(self) -> UnitPool:
         return self
@@ -52,29 +58,48 @@ class UnitPool:
         """Let the workers exit (the next `run` starts new ones): a process keeps the memory
         of the largest unit it laid out, which the join in this process should not have to
         share the machine with."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=cancel)
-            self._pool = None
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=cancel)
+
+    def idle_after(self, count: int) -> Callable[[], None]:
+        """A callback for `count` editions built at once, each calling it once it lays
+        nothing more out: the last call releases the workers."""
+        left = [count]
+
+        def idle() -> None:
+            with self._lock:
+                left[0] -= 1
+                last = left[0] == 0
+            if last:
+                self.release()
+
+        return idle
 
     def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                             mp_context=multiprocessing.get_context())
-        return self._pool
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                                 mp_context=multiprocessing.get_context())
+            return self._pool
+
+    def _here(self, count: int) -> bool:
+        return self.workers == 1 or (count == 1 and not self.shared)
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         """`function` of each item (plain data both ways), in the workers."""
-        if self.workers == 1 or len(items) == 1:
+        if self._here(len(items)):
             return [function(i) for i in items]
         return list(self._executor().map(function, items))
 
     def run(self, jobs: Sequence[UnitJob]) -> list[UnitLayout]:
-        if self.workers == 1 or len(jobs) == 1:
+        if self._here(len(jobs)):
             return in_process(jobs)
-        self._executor()
+        pool = self._executor()
         # the longest units first, so no core waits on one long unit started last
         order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i]))
-        futures = {i: self._pool.submit(lay_out_unit, jobs[i]) for i in order}
+        futures = {i: pool.submit(lay_out_unit, jobs[i]) for i in order}
         return [futures[i].result() for i in range(len(jobs))]
 
     @property
