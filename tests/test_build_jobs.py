@@ -140,3 +140,37 @@ def test_layout_collects_less_often_then_restores(minimal: Path, tmp_path: Path)
     assert during == [(pdf.GC_THRESHOLD, *before[1:])]
     assert gc.get_threshold() == before
     assert result.pages == len(PdfReader(tmp_path / "x.pdf").pages) > 1
+
+
+def test_ctrl_c_stops_editions_built_at_once(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) while the editions of
+    book/ are laid out at once: the build ends within seconds with status 130, writes no
+    PDF or EPUB, and no edition's thread goes on to finish its files."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import BOOK, ROOT
+
+    out = tmp_path / "out"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}  # cold: long layouts
+    proc = subprocess.Popen([sys.executable, "-m", "bookforge", "build", str(BOOK), "--out",
+                             str(out), "--jobs", "2"], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # until two editions are laying out
+        seen.append(line)
+        if sum("layout pdf [" in s for s in seen) == 2:
+            break
+    assert sum("layout pdf [" in s for s in seen) == 2, seen
+    os.killpg(proc.pid, signal.SIGINT)
+    start = time.monotonic()
+    _, rest = proc.communicate(timeout=60)
+    assert time.monotonic() - start < 20, "the editions went on after Ctrl-C"
+    assert proc.returncode == 130, "".join(seen) + rest
+    assert "interrupted" in rest and "Traceback" not in rest
+    assert not [p for p in out.iterdir() if p.suffix in (".pdf", ".epub")]

@@ -135,9 +135,15 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
                 return made, found
 
             with ThreadPoolExecutor(max_workers=len(editions)) as threads:
-                for made, found in list(threads.map(one, editions)):
-                    artifacts += made
-                    diags += found
+                futures = [threads.submit(one, lang) for lang in editions]
+                try:
+                    done = [f.result() for f in futures]
+                except BaseException:  # Ctrl-C, or an edition failed: the others stop
+                    pool.stop()  # (as one after the other, the build ends at the first)
+                    raise
+            for made, found in done:
+                artifacts += made
+                diags += found
     write_manifest(options.out_dir, book.config.slug, map(manifest_entry, artifacts))
     return BuildResult(tuple(artifacts), tuple(sorted(set(diags))))
 

@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from types import TracebackType
 from typing import TypeVar
 
@@ -46,6 +46,7 @@ class UnitPool:
         # set while several editions (threads of this process) share the pool: then even a
         # single unit goes to a worker, WeasyPrint is never run in two threads at once
         self.shared = False
+        self._stopped = threading.Event()
 
     def __enter__(self) -> UnitPool:
         return self
@@ -63,12 +64,24 @@ class UnitPool:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=cancel)
 
+    def stop(self) -> None:
+        """End the build's layouts (Ctrl-C, or another edition failed): queued units are
+        cancelled, running ones finish, and every later `run`, `map` or idle callback
+        raises KeyboardInterrupt in its edition's thread, so nothing more is written."""
+        self._stopped.set()
+        self.release(cancel=True)
+
+    def _check(self) -> None:
+        if self._stopped.is_set():
+            raise KeyboardInterrupt("build stopped")
+
     def idle_after(self, count: int) -> Callable[[], None]:
         """A callback for `count` editions built at once, each calling it once it lays
         nothing more out: the last call releases the workers."""
         left = [count]
 
         def idle() -> None:
+            self._check()
             with self._lock:
                 left[0] -= 1
                 last = left[0] == 0
@@ -78,6 +91,7 @@ class UnitPool:
         return idle
 
     def _executor(self) -> ProcessPoolExecutor:
+        self._check()
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self.workers,
@@ -91,7 +105,11 @@ class UnitPool:
         """`function` of each item (plain data both ways), in the workers."""
         if self._here(len(items)):
             return [function(i) for i in items]
-        return list(self._executor().map(function, items))
+        try:
+            return list(self._executor().map(function, items))
+        except (CancelledError, RuntimeError):
+            self._check()
+            raise
 
     def run(self, jobs: Sequence[UnitJob]) -> list[UnitLayout]:
         if self._here(len(jobs)):
@@ -99,8 +117,12 @@ class UnitPool:
         pool = self._executor()
         # the longest units first, so no core waits on one long unit started last
         order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i]))
-        futures = {i: pool.submit(lay_out_unit, jobs[i]) for i in order}
-        return [futures[i].result() for i in range(len(jobs))]
+        try:
+            futures = {i: pool.submit(lay_out_unit, jobs[i]) for i in order}
+            return [futures[i].result() for i in range(len(jobs))]
+        except (CancelledError, RuntimeError):  # stopped meanwhile (a pool shut down
+            self._check()  # refuses new units with RuntimeError)
+            raise
 
     @property
     def runner(self) -> Runner:
