@@ -161,15 +161,20 @@ def test_ctrl_c_stops_editions_built_at_once(tmp_path: Path) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     assert proc.stderr is not None
-    seen = []
-    for line in proc.stderr:  # until two editions are laying out
-        seen.append(line)
-        if sum("layout pdf [" in s for s in seen) == 2:
-            break
-    assert sum("layout pdf [" in s for s in seen) == 2, seen
-    os.killpg(proc.pid, signal.SIGINT)
-    start = time.monotonic()
-    _, rest = proc.communicate(timeout=60)
+    try:
+        seen = []
+        for line in proc.stderr:  # until two editions are laying out
+            seen.append(line)
+            if sum("layout pdf [" in s for s in seen) == 2:
+                break
+        assert sum("layout pdf [" in s for s in seen) == 2, seen
+        os.killpg(proc.pid, signal.SIGINT)
+        start = time.monotonic()
+        _, rest = proc.communicate(timeout=60)
+    finally:  # a failed test leaves no build running
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     assert time.monotonic() - start < 20, "the editions went on after Ctrl-C"
     assert proc.returncode == 130, "".join(seen) + rest
     assert "interrupted" in rest and "Traceback" not in rest
