@@ -79,8 +79,9 @@ def _tree_rss(root_pid: int) -> int:
 
 
 def measured(command: list[str], env: dict[str, str] | None = None,
-             cwd: Path | None = None) -> tuple[float, float]:
-    """(wall seconds, peak MB of the process tree's resident memory) of `command`."""
+             cwd: Path | None = None) -> tuple[float, float, str]:
+    """(wall seconds, peak MB of the process tree's resident memory, standard error) of
+    `command`."""
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
@@ -101,7 +102,21 @@ def measured(command: list[str], env: dict[str, str] | None = None,
     sampler.join()
     if process.returncode != 0:
         sys.exit(f"{' '.join(command[:4])} ... failed:\n{out}\n{err}")
-    return seconds, peak / 2**20
+    return seconds, peak / 2**20, err
+
+
+STAGE_RE = re.compile(r"^\[\s*([\d.]+)s\] (transform|layout pdf|join pdf)", re.M)
+
+
+def stages(progress: str, total: float) -> str:
+    """Where a build's wall time went, from its progress lines: transform (Markdown to
+    HTML, citations), layout and join (the units laid out and the PDF joined), the rest."""
+    starts = {name: float(at) for at, name in STAGE_RE.findall(progress)}
+    if len(starts) < 3:
+        return "stages: (no progress lines)"
+    return (f"transform {starts['layout pdf'] - starts['transform']:.1f} s, layout + join "
+            f"{starts['join pdf'] - starts['layout pdf']:.1f} s, "
+            f"the rest {total - starts['join pdf'] + starts['transform']:.1f} s")
 
 
 def main() -> int:
@@ -119,15 +134,15 @@ def main() -> int:
         env = dict(os.environ, XDG_CACHE_HOME=str(tmp / "cache"))
         out = tmp / "out"
         build = [python, "-m", "bookforge", "build", str(big), "--edition", "id", "--format",
-                 "pdf", "--out", str(out), "--jobs", args.jobs, "-q"]
-        cold, cold_rss = measured(build, env)
+                 "pdf", "--out", str(out), "--jobs", args.jobs]
+        cold, cold_rss, cold_log = measured(build, env)
         pdf = next(out.glob("*-id.pdf"))
         pages = len(PdfReader(pdf).pages)
         edited = chapters[len(chapters) // 2]
         edited.write_text(edited.read_text(encoding="utf-8").rstrip("\n")
                           + "\n\nSatu kalimat lagi ditambahkan untuk uji bangun ulang.\n",
                           encoding="utf-8")
-        rebuild, rebuild_rss = measured(build, env)
+        rebuild, rebuild_rss, rebuild_log = measured(build, env)
         # the baseline: the same Indonesian Markdown, one pandoc HTML, one WeasyPrint PDF
         markdown = "\n\n".join(FRONT_MATTER_RE.sub("", p.read_text(encoding="utf-8"))
                                for p in chapters)
@@ -137,15 +152,17 @@ def main() -> int:
                   "title=Baseline", "baseline.md", "-o", "baseline.html"]
         weasy = [python, "-m", "weasyprint", "baseline.html", "baseline.pdf"]
         start = time.perf_counter()
-        _, pandoc_rss = measured(pandoc, cwd=where)
-        _, weasy_rss = measured(weasy, cwd=where)
+        _, pandoc_rss, _ = measured(pandoc, cwd=where)
+        _, weasy_rss, _ = measured(weasy, cwd=where)
         baseline = time.perf_counter() - start
         base_pages = len(PdfReader(where / "baseline.pdf").pages)
     rss = max(cold_rss, rebuild_rss)
     print(f"scale: book/ chapters x{args.copies}, Indonesian edition, {os.cpu_count()} CPUs, "
           f"--jobs {args.jobs}")
     print(f"  bookforge cold (tagged)   {cold:7.1f} s  {pages} pages  peak RSS {cold_rss:6.0f} MB")
+    print(f"    {stages(cold_log, cold)}")
     print(f"  bookforge one-chapter edit{rebuild:7.1f} s            peak RSS {rebuild_rss:6.0f} MB")
+    print(f"    {stages(rebuild_log, rebuild)}")
     print(f"  pandoc -> weasyprint      {baseline:7.1f} s  {base_pages} pages  "
           f"peak RSS {max(pandoc_rss, weasy_rss):6.0f} MB (untagged baseline)")
     print(f"  cold / baseline           {cold / baseline:7.2f}x  (target <= {TARGETS['cold']})")
