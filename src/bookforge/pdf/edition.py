@@ -158,8 +158,9 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
     # (a draft prints a wide stand-in folio: a target-counter() to another unit makes
     # WeasyPrint lay the pages out again and again)
     front = _front_names(units, body)
-    drafted = [u for u in split_units(html, {t: DRAFT_FOLIO for u in units for t in u.targets})
-               if u.dependent and u.name in front] if dependent else []
+    drafted = split_units(html, {t: DRAFT_FOLIO for u in units for t in u.targets},
+                          only={u.name for u in units if u.dependent and u.name in front}
+                          ) if dependent else []
     laid = run([job(u) for u in [*independent, *drafted]])
     layouts = dict(zip((u.name for u in independent), laid[:len(independent)], strict=True))
     drafts = dict(zip((u.name for u in drafted), laid[len(independent):], strict=True))
@@ -175,7 +176,8 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
     while waiting:  # those whose targets all have a page first (the contents comes last)
         places, folios = _anchor_maps(units, layouts, body, drafts)
         ready = [u for u in waiting if u.targets <= folios.keys()] or waiting
-        again = {u.name: u for u in split_units(render(places), folios)}
+        again = {u.name: u for u in split_units(render(places), folios,
+                                                only={u.name for u in ready})}
         missing = [u.name for u in ready if u.name not in again]
         if missing:
             raise RenderError([error("print.html", 0, "pdf-units",
@@ -198,7 +200,8 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
                  and used[u.name] != {t: folios.get(t) for t in used[u.name]}]
         if not stale:
             break
-        again = {u.name: u for u in split_units(render(places), folios)}
+        again = {u.name: u for u in split_units(render(places), folios,
+                                                only={u.name for u in stale})}
         layouts.update(zip((u.name for u in stale),
                            run([job(again[u.name]) for u in stale]), strict=True))
         used.update({u.name: _folios_of(again[u.name], folios) for u in stale})

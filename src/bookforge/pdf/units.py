@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -125,10 +125,12 @@ def _text(element: Any) -> str:
     return " ".join(element.text_content().split())
 
 
-def split_units(html: str, folios: Mapping[str, str] | None = None) -> list[Unit]:
+def split_units(html: str, folios: Mapping[str, str] | None = None,
+                only: Collection[str] | None = None) -> list[Unit]:
     """The units of an edition's print HTML. `folios` (anchor id -> printed folio) is given
     once the independent units are laid out: links to other units then carry
-    `data-folio`, which print.css prints instead of a target-counter."""
+    `data-folio`, which print.css prints instead of a target-counter. `only` (unit names)
+    keeps those units and skips writing out the others."""
     tree = lxml.html.document_fromstring(html)
     head = lxml.html.tostring(tree.head, encoding="unicode") if tree.head is not None else ""
     root_attrs = "".join(f' {k}="{escape(v)}"' for k, v in tree.attrib.items())
@@ -153,6 +155,8 @@ def split_units(html: str, folios: Mapping[str, str] | None = None) -> list[Unit
                             if strings[name] and not found[name])
         strings.update({name: value for name, value in found.items() if value})
         ids = [e.get("id") or "" for e in group]
+        if only is not None and ids[0] not in only:
+            continue
         dependent = any(i in PAGE_REFERENCING for i in ids)
         body, targets = _unit_body(group, folios if dependent else None)
         style = f"<style>html {{ string-set: {carried}; }}</style>" if carried else ""
