@@ -155,3 +155,15 @@ def test_check_packages_runs_the_install_and_checks_again(
     assert syscheck.check_packages(["test", "--install"],
                                    run=lambda c: ran.append(c) or 0) == 0
     assert ran == []
+
+
+def test_a_library_shipped_in_two_packages_is_two_apt_get_arguments(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pango is two Debian packages: installing it passes each as its own argument
+    (one argument "libpango-1.0-0 libpangoft2-1.0-0" names no package apt-get knows)."""
+    monkeypatch.setattr(syscheck.ctypes.util, "find_library",
+                        lambda name: None if name == "pango-1.0" else name)
+    packages = syscheck.missing("build")
+    assert packages == ["libpango-1.0-0", "libpangoft2-1.0-0"]
+    install = package(packages, is_root=True).commands[-1]
+    assert install[-2:] == ("libpango-1.0-0", "libpangoft2-1.0-0")

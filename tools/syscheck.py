@@ -58,7 +58,7 @@ def missing(kind: str) -> list[str]:
         found = ctypes.util.find_library(name) if what == "library" else shutil.which(name)
         if not found:
             print(f"missing {what} '{name}'", file=sys.stderr)
-            packages.append(package)
+            packages += package.split()  # one apt-get argument per package
     return packages
 
 
@@ -119,19 +119,19 @@ def font_plan(fonts: Sequence[str], install: bool, fallback: bool, has_apt: bool
     command = "sudo apt-get install -y " + " ".join(packages)
     if fallback:
         return Plan("fallback", f"warning: PDF fonts missing ({names}); building with "
-                                    f"fallback faces as asked. For the designed PDF: "
-                                    f"{command}")
+                                f"fallback faces as asked. For the designed PDF: "
+                                f"{command}")
     if not has_apt:
         return Plan("fallback", f"warning: PDF fonts missing ({names}) and no apt-get "
-                                    f"here; the PDF uses fallback faces. Install the "
-                                    f"families {names} with your system's package manager "
-                                    f"for the designed PDF.")
+                                f"here; the PDF uses fallback faces. Install the "
+                                f"families {names} with your system's package manager "
+                                f"for the designed PDF.")
     if install and (is_root or sudo_ok):
         return Plan("install", f"PDF fonts missing ({names}); installing {' '.join(packages)}",
                     apt_commands(packages, is_root))
     return Plan("stop", f"PDF fonts missing ({names}); install with:  {command}\n"
-                            f"or build with fallback faces (not the designed PDF):  "
-                            f"{FALLBACK_HINT}")
+                        f"or build with fallback faces (not the designed PDF):  "
+                        f"{FALLBACK_HINT}")
 
 
 def passwordless_sudo() -> bool:
