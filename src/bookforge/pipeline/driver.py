@@ -126,6 +126,7 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
             # one edition's work in this process (transform, join, EPUB) overlaps another's
             # layout, so the cores are busy through the build
             pool.shared = True
+            pool.start()  # before the threads
             idle = pool.idle_after(len(editions))
 
             def one(lang: str) -> tuple[list[Artifact], list[Diagnostic]]:

@@ -98,6 +98,12 @@ class UnitPool:
                                                  mp_context=multiprocessing.get_context())
             return self._pool
 
+    def start(self) -> None:
+        """Fork the workers now, from this thread alone: a process forked while another
+        thread holds a lock (stderr's, an import's) can wait on it for ever."""
+        if self.workers > 1:
+            self._executor().submit(int).result()
+
     def _here(self, count: int) -> bool:
         return self.workers == 1 or (count == 1 and not self.shared)
 
