@@ -131,8 +131,9 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
 
             def one(lang: str) -> tuple[list[Artifact], list[Diagnostic]]:
                 found: list[Diagnostic] = []
-                made = build_edition(book, lang, options, progress, found, pool.runner,
-                                     cache, idle, formatter)
+                with pool.turn():
+                    made = build_edition(book, lang, options, progress, found, pool.runner,
+                                         cache, idle, formatter)
                 return made, found
 
             with ThreadPoolExecutor(max_workers=len(editions)) as threads:

@@ -11,11 +11,12 @@ editions are built at once, before the last edition's join (`idle_after`).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import CancelledError, ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import TypeVar
 
@@ -47,6 +48,10 @@ class UnitPool:
         # single unit goes to a worker, WeasyPrint is never run in two threads at once
         self.shared = False
         self._stopped = threading.Event()
+        # held by the edition thread whose work runs in this process; released while it
+        # waits on the workers (see `turn`)
+        self._turn = threading.Lock()
+        self._holding = threading.local()
 
     def __enter__(self) -> UnitPool:
         return self
@@ -104,6 +109,31 @@ class UnitPool:
         if self.workers > 1:
             self._executor().submit(int).result()
 
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        """An edition thread's work in this process, one thread at a time: the threads
+        overlap only while they wait on the workers. pikepdf, lxml and zlib let go of the
+        interpreter lock, and two editions joining or packaging at once is not what they
+        are known to be safe for (a DejaVu-only suite run once died of a double free
+        there); one edition's join still overlaps the others' layouts."""
+        with self._turn:
+            self._holding.turn = True
+            try:
+                yield
+            finally:
+                self._holding.turn = False
+
+    def _results(self, futures: Sequence[Future[R]]) -> list[R]:
+        """The futures' results, waited for outside the turn when this thread holds it."""
+        held = getattr(self._holding, "turn", False)
+        if held:
+            self._turn.release()
+        try:
+            return [f.result() for f in futures]
+        finally:
+            if held:
+                self._turn.acquire()
+
     def _here(self, count: int) -> bool:
         return self.workers == 1 or (count == 1 and not self.shared)
 
@@ -112,7 +142,8 @@ class UnitPool:
         if self._here(len(items)):
             return [function(i) for i in items]
         try:
-            return list(self._executor().map(function, items))
+            pool = self._executor()
+            return self._results([pool.submit(function, i) for i in items])
         except (CancelledError, RuntimeError):
             self._check()
             raise
@@ -125,7 +156,7 @@ class UnitPool:
         order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i]))
         try:
             futures = {i: pool.submit(lay_out_unit, jobs[i]) for i in order}
-            return [futures[i].result() for i in range(len(jobs))]
+            return self._results([futures[i] for i in range(len(jobs))])
         except (CancelledError, RuntimeError):  # stopped meanwhile (a pool shut down
             self._check()  # refuses new units with RuntimeError)
             raise
