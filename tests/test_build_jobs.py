@@ -8,9 +8,14 @@ from __future__ import annotations
 import gc
 import pickle
 import re
+import threading
+import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from lxml import etree
 from pypdf import PdfReader
 
@@ -179,3 +184,35 @@ def test_ctrl_c_stops_editions_built_at_once(tmp_path: Path) -> None:
     assert proc.returncode == 130, "".join(seen) + rest
     assert "interrupted" in rest and "Traceback" not in rest
     assert not [p for p in out.iterdir() if p.suffix in (".pdf", ".epub")]
+
+
+def test_editions_at_once_take_turns_in_this_process(minimal: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # editions built at once overlap only while they wait on the workers: their joins and
+    # EPUB packaging (pikepdf, lxml, zlib, which release the interpreter lock) never run
+    # in two threads at the same time
+    import bookforge.epub.package as package
+    import bookforge.pdf.edition as edition
+    from bookforge.pipeline.driver import BuildOptions, build
+
+    spans: list[tuple[float, float, int, str]] = []
+
+    def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            time.sleep(0.2)  # widen the window another edition would have to run in
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spans.append((start, time.perf_counter(), threading.get_ident(), name))
+        return wrapper
+
+    monkeypatch.setattr(edition, "join", timed("join", edition.join))
+    monkeypatch.setattr(package, "write_epub", timed("epub", package.write_epub))
+    result = build(minimal, BuildOptions(out_dir=tmp_path / "out", jobs=2))
+    assert not [d for d in result.diagnostics if d.is_error]
+    assert sorted(name for *_, name in spans) == ["epub", "epub", "join", "join"]
+    assert len({thread for _, _, thread, _ in spans}) == 2, "not built at once"
+    spans.sort()
+    for (_, end, _, first), (start, _, _, second) in zip(spans, spans[1:], strict=False):
+        assert end <= start, f"{first} and {second} ran at the same time"
