@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from bookforge.i18n import roman, sort_key
 from bookforge.model import Book
+from bookforge.pdf import layout
 from bookforge.pdf.edition import print_edition
 from bookforge.pdf.layout import PdfOptions, final_layout
 from bookforge.render import render_print
@@ -242,17 +243,26 @@ def _blank_page() -> Any:
 
 
 @pytest.fixture(scope="module")
-def layouts(book: Book) -> dict[str, Any]:
-    """Both editions laid out as the build lays them out: in units (each with its footnote
-    repair), their pages in the order the join puts them, blank versos included."""
+def unit_htmls(book: Book) -> dict[str, tuple[str, ...]]:
+    """Per edition, the HTML of each of its units as the build lays them out."""
     out = {}
     for lang in LANGS:
         content = transform_edition(book, lang)
         options = PdfOptions(trim=book.config.trim)
-        printed = print_edition(lambda p, c=content: render_print(c, anchor_pages=p),
-                                book.root, options, None)
+        out[lang] = print_edition(lambda p, c=content: render_print(c, anchor_pages=p),
+                                  book.root, options, None).htmls
+    return out
+
+
+@pytest.fixture(scope="module")
+def layouts(book: Book, unit_htmls: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """Both editions laid out as the build lays them out: in units (each with its footnote
+    repair), their pages in the order the join puts them, blank versos included."""
+    out = {}
+    for lang in LANGS:
+        options = PdfOptions(trim=book.config.trim)
         pages: list[Any] = []
-        for html in printed.htmls:
+        for html in unit_htmls[lang]:
             unit = final_layout(html, book.root, options).document.pages
             pages += [*unit, *([_blank_page()] * (len(unit) % 2))]
         out[lang] = SimpleNamespace(document=SimpleNamespace(pages=pages))
@@ -317,6 +327,45 @@ def test_footnotes_on_the_page_of_their_call(layouts: dict[str, Any], lang: str)
     paragraph at its foot; final_layout lays such paragraphs out again (pdf.footnote_thieves)."""
     calls, placed, _ = footnote_pages(layouts[lang].document)
     assert {f: p for f, p in calls.items() if placed[f] != p} == {}
+
+
+def test_a_footnote_thief_stops_the_layout_at_its_page(
+        book: Book, unit_htmls: dict[str, tuple[str, ...]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repair does not wait for the whole unit: the layout stops at the page that sent a
+    footnote away (layout._watched_remake_page) and starts again with that paragraph kept
+    whole; the PDF is the one laid out with the repair given from the start."""
+    options = PdfOptions(trim=book.config.trim)
+    found = None
+    for html in unit_htmls["id"]:  # a unit of the sample book whose plain layout has one
+        plain = layout.layout(html, book.root, options)  # (a layout is watched in final_layout)
+        thieves = layout.footnote_thieves(plain.document)
+        if len(thieves) == 1:
+            found = html, plain, thieves
+            break
+    assert found is not None, "no footnote thief in the sample book's Indonesian units"
+    html, plain, thieves = found
+    calls, placed, _ = footnote_pages(plain.document)
+    assert any(placed[f] != p for f, p in calls.items())  # the plain layout has one
+    made: list[int] = []
+
+    def counted(index, *args):  # type: ignore[no-untyped-def]
+        made.append(index)
+        return remake(index, *args)
+
+    remake = layout._REMAKE_PAGE
+    monkeypatch.setattr(layout, "_REMAKE_PAGE", counted)
+    laid = layout.final_layout(html, book.root, options)
+    pages = len(laid.document.pages)
+    assert laid.layouts == 2
+    stopped = made.index(0, 1)  # pages the first (stopped) layout made
+    assert stopped < len(plain.document.pages)
+    assert len(made) == stopped + pages
+    calls, placed, _ = footnote_pages(laid.document)
+    assert {f: p for f, p in calls.items() if placed[f] != p} == {}
+    monkeypatch.setattr(layout, "_REMAKE_PAGE", remake)
+    repaired = layout.layout(html, book.root, options, layout.keep_footnotes_css(thieves))
+    assert laid.document.write_pdf() == repaired.document.write_pdf()
 
 
 def test_long_urls_break_and_print_ready(minimal: Path, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ refuses everything else (other files, `..` escapes, http/https) and reports it.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import gc
 import logging
@@ -26,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import pydyf
 import weasyprint
+import weasyprint.layout.page
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -244,10 +246,10 @@ def _footnote_pages(document: weasyprint.Document) -> tuple[dict[str, int], dict
     return calls, placed
 
 
-def _last_line_block(page: weasyprint.Page) -> Any:
+def _last_line_block(page_box: Any) -> Any:
     """The block holding the last line of a page's flow (not of its footnote area)."""
     parent = None
-    for box in _descendants(page._page_box.children[0]):
+    for box in _descendants(page_box.children[0]):
         if any(type(c).__name__ == "LineBox" for c in getattr(box, "children", ())):
             parent = box
     return parent
@@ -278,25 +280,91 @@ def footnote_thieves(document: weasyprint.Document) -> set[str]:
         return set()
     root = document.pages[0]._page_box.children[0].element
     parents = {child: parent for parent in root.iter() for child in parent}
-    blocks = [_last_line_block(document.pages[index]) for index in sorted(pages)]
+    blocks = [_last_line_block(document.pages[index]._page_box) for index in sorted(pages)]
     return {_selector(b.element, parents) for b in blocks
             if b is not None and b.element is not None}
+
+
+class _Thief(Exception):
+    """A page just laid out sent a footnote called on it to the next page."""
+
+    def __init__(self, selector: str) -> None:
+        super().__init__(selector)
+        self.selector = selector
+
+
+# The thieves already kept while a layout is watched (see `_watched_remake_page`), or None.
+_WATCH: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar(
+    "bookforge_footnote_watch", default=None)
+_REMAKE_PAGE = weasyprint.layout.page.remake_page
+
+
+def _page_thief(page_box: Any, context: Any) -> str | None:
+    """The selector of the paragraph ending `page_box` when the page sent a footnote called
+    on it to the next page (WeasyPrint's `context.reported_footnotes` after the page)."""
+    reported = {f.element.get("id") for f in context.reported_footnotes
+                if getattr(f, "element", None) is not None}
+    if not reported:
+        return None
+    called_here = any((getattr(box, "element_tag", None) or "").endswith("::footnote-call")
+                      and box.element is not None and box.element.get("id") in reported
+                      for box in _descendants(page_box.children[0]))
+    block = _last_line_block(page_box) if called_here else None
+    if block is None or block.element is None:
+        return None
+    root = page_box.children[0].element
+    return _selector(block.element, {child: parent for parent in root.iter()
+                                     for child in parent})
+
+
+def _watched_remake_page(index, context, root_box, html):  # type: ignore[no-untyped-def]
+    """WeasyPrint's `remake_page`, which lays out one page; while a layout is watched, a page
+    that sends a footnote away from its call's page stops the layout there (`_Thief`), so
+    the repair does not wait for the rest of the document to be laid out first."""
+    page, resume_at = _REMAKE_PAGE(index, context, root_box, html)
+    kept = _WATCH.get()
+    if kept is not None:
+        selector = _page_thief(page, context)
+        if selector is not None and selector not in kept:
+            raise _Thief(selector)
+    return page, resume_at
+
+
+weasyprint.layout.page.remake_page = _watched_remake_page
 
 
 def keep_footnotes_css(selectors: set[str]) -> str:
     return "".join(f"{s} {{ orphans: 3; }}\n" for s in sorted(selectors))
 
 
+def _watched_layout(html: str, book_root: Path, options: PdfOptions, thieves: set[str]
+                    ) -> tuple[LaidOut, int]:
+    """Lay `html` out keeping the footnotes of `thieves` (selectors, see `footnote_thieves`)
+    on their calls' pages. A layout that meets a new thief stops at its page and starts
+    again with it kept, at most FOOTNOTE_PASSES times; returns the layout and the (partial)
+    layouts it took."""
+    for attempt in range(FOOTNOTE_PASSES + 1):
+        token = _WATCH.set(frozenset(thieves) if attempt < FOOTNOTE_PASSES else None)
+        try:
+            return layout(html, book_root, options, keep_footnotes_css(thieves)), attempt + 1
+        except _Thief as found:
+            thieves.add(found.selector)
+        finally:
+            _WATCH.reset(token)
+    raise AssertionError("unreachable: the last attempt is not watched")
+
+
 def final_layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
                  relayout: Callable[[Mapping[str, int]], str] | None = None) -> LaidOut:
     """The layout the PDF is written from. `relayout`, when given, gets the anchor pages of
     a layout and returns the HTML to lay out again (the index needs them). A paragraph that
-    pushed a footnote off its call's page is laid out again without doing so
-    (`footnote_thieves`); the index then comes from the layout with that fix."""
+    pushes a footnote off its call's page is laid out again without doing so: the layout
+    stops at that page and starts again (`_watched_layout`); what the watch did not stop is
+    found in the finished layout (`footnote_thieves`) and laid out again. The index then
+    comes from the layout with that fix."""
     with fewer_collections():
-        laid = layout(html, book_root, options)
         thieves: set[str] = set()
-        count = 1
+        laid, count = _watched_layout(html, book_root, options, thieves)
         for _ in range(FOOTNOTE_PASSES):
             found = footnote_thieves(laid.document) - thieves
             thieves |= found
@@ -304,8 +372,8 @@ def final_layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
             if second == html and not found:
                 break
             html = second
-            laid = layout(html, book_root, options, keep_footnotes_css(thieves))
-            count += 1
+            laid, more = _watched_layout(html, book_root, options, thieves)
+            count += more
             if not thieves:
                 break
     return dataclasses.replace(laid, layouts=count)
