@@ -192,7 +192,7 @@ def test_editions_at_once_take_turns_in_this_process(minimal: Path, tmp_path: Pa
     # EPUB packaging (pikepdf, lxml, zlib, which release the interpreter lock) never run
     # in two threads at the same time
     import bookforge.epub.package as package
-    import bookforge.pdf.edition as edition
+    from bookforge.pdf.join import Joiner
     from bookforge.pipeline.driver import BuildOptions, build
 
     spans: list[tuple[float, float, int, str]] = []
@@ -207,12 +207,17 @@ def test_editions_at_once_take_turns_in_this_process(minimal: Path, tmp_path: Pa
                 spans.append((start, time.perf_counter(), threading.get_ident(), name))
         return wrapper
 
-    monkeypatch.setattr(edition, "join", timed("join", edition.join))
+    # (the join reads each unit's PDF as its layout arrives, and copies them at the end)
+    monkeypatch.setattr(Joiner, "prepare", timed("read", Joiner.prepare))
+    monkeypatch.setattr(Joiner, "finish", timed("join", Joiner.finish))
     monkeypatch.setattr(package, "write_epub", timed("epub", package.write_epub))
     result = build(minimal, BuildOptions(out_dir=tmp_path / "out", jobs=2))
     assert not [d for d in result.diagnostics if d.is_error]
-    assert sorted(name for *_, name in spans) == ["epub", "epub", "join", "join"]
+    assert sorted(name for *_, name in spans if name != "read") == ["epub", "epub", "join",
+                                                                    "join"]
+    assert len([name for *_, name in spans if name == "read"]) >= 2
     assert len({thread for _, _, thread, _ in spans}) == 2, "not built at once"
-    spans.sort()
-    for (_, end, _, first), (start, _, _, second) in zip(spans, spans[1:], strict=False):
-        assert end <= start, f"{first} and {second} ran at the same time"
+    for start, end, thread, name in spans:  # (the join reads units it has not read yet)
+        for other_start, other_end, other, other_name in spans:
+            assert thread == other or end <= other_start or other_end <= start, \
+                f"{name} and {other_name} ran at the same time"

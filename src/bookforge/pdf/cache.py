@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import weasyprint
@@ -32,7 +32,16 @@ from .units import UnitJob, UnitLayout
 MAGIC = b"bookforge-unit 1\n"
 SRC_RE = re.compile(r'\ssrc="([^"#?]+)')
 
-Runner = Callable[[Sequence[UnitJob]], list[UnitLayout]]
+Arrived = Callable[[int, UnitLayout], None]
+
+
+class Runner(Protocol):
+    """Lays `jobs` out and returns their layouts in order. `arrived(i, layout)` is called
+    in this thread as the layout of job i is known, and `meanwhile()` once the jobs are
+    handed out, before the wait: work this process can do while the workers lay out."""
+
+    def __call__(self, jobs: Sequence[UnitJob], arrived: Arrived | None = None,
+                 meanwhile: Callable[[], None] | None = None) -> list[UnitLayout]: ...
 
 
 def cache_dir() -> Path:
@@ -125,14 +134,32 @@ class UnitCache:
 
 
 def served(cache: UnitCache | None, jobs: Sequence[Any], key: Callable[[Any], str],
-           kind: type, compute: Callable[[list[Any]], list[Any]],
-           computed: list[Any] | None = None) -> list[Any]:
+           kind: type, compute: Callable[..., list[Any]],
+           computed: list[Any] | None = None,
+           arrived: Callable[[int, Any], None] | None = None) -> list[Any]:
     """The result of each job: what `cache` holds under its key, the rest from one call of
-    `compute` (stored back); the jobs computed are appended to `computed`."""
+    `compute` (stored back); the jobs computed are appended to `computed`. With `arrived`,
+    `compute(missing, arrived, meanwhile)` (a `Runner`) is told of each job's result as it
+    is known, those held in the cache once the others are handed out."""
     keys = [key(j) for j in jobs] if cache is not None else [""] * len(jobs)
     found = [cache.get(k, kind) if cache is not None else None for k in keys]
     missing = [j for j, f in zip(jobs, found, strict=True) if f is None]
-    fresh = iter(compute(missing) if missing else [])
+    if arrived is None:
+        fresh = iter(compute(missing) if missing else [])
+    else:
+        at = [i for i, f in enumerate(found) if f is None]
+        report = arrived
+
+        def held() -> None:
+            for i, hit in enumerate(found):
+                if hit is not None:
+                    report(i, hit)
+
+        if missing:
+            fresh = iter(compute(missing, lambda j, result: report(at[j], result), held))
+        else:
+            held()
+            fresh = iter([])
     out = []
     for job, k, hit in zip(jobs, keys, found, strict=True):
         if hit is None:
@@ -149,19 +176,43 @@ def cached(runner: Runner, cache: UnitCache | None, laid_out: list[str]) -> Runn
     """`runner` serving what `cache` holds; the names of units it really lays out are
     appended to `laid_out`."""
 
-    def run(jobs: Sequence[UnitJob]) -> list[UnitLayout]:
+    def run(jobs: Sequence[UnitJob], arrived: Arrived | None = None,
+            meanwhile: Callable[[], None] | None = None) -> list[UnitLayout]:
         computed: list[UnitJob] = []
-        out = served(cache, jobs, unit_key, UnitLayout, runner, computed)
+        waited = []
+
+        def compute(missing: Sequence[UnitJob], report: Arrived | None = None,
+                    held: Callable[[], None] | None = None) -> list[UnitLayout]:
+            waited.append(True)
+
+            def before_the_wait() -> None:
+                for step in (meanwhile, held):
+                    if step is not None:
+                        step()
+
+            return runner(missing, report, before_the_wait)
+
+        out = served(cache, jobs, unit_key, UnitLayout, compute, computed, arrived)
+        if meanwhile is not None and not waited:  # every layout was in the cache
+            meanwhile()
         laid_out.extend(j.name for j in computed)
         return out
 
     return run
 
 
-def in_process(jobs: Sequence[UnitJob]) -> list[UnitLayout]:
+def in_process(jobs: Sequence[UnitJob], arrived: Arrived | None = None,
+               meanwhile: Callable[[], None] | None = None) -> list[UnitLayout]:
     from .units import lay_out_unit
 
-    return [lay_out_unit(j) for j in jobs]
+    if meanwhile is not None:
+        meanwhile()
+    out = []
+    for i, job in enumerate(jobs):
+        out.append(lay_out_unit(job))
+        if arrived is not None:
+            arrived(i, out[-1])
+    return out
 
 
 def cached_formatter(mapper: Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]],

@@ -5,6 +5,9 @@ laid out, the page numbers as data, and the joined PDF.
                  -> anchor -> page map -> render(map) -> dependent units laid out
                  -> folios -> folio sheets laid out -> join
 
+The join reads each independent unit's PDF as soon as its layout is known (the cached ones
+while the workers lay out the rest) and copies them into one file in book order at the end.
+
 The body's page numbers never depend on the front matter's length (the body counts from 1),
 nor a unit's layout on where it falls: the anchor map is right by construction, with no
 second layout of everything. `print_edition` is the one entry point (the build, the EPUB's
@@ -22,7 +25,7 @@ from ..errors import Diagnostic, RenderError, error
 from ..files import atomic_path
 from ..i18n import roman
 from .cache import Runner, UnitCache, cached, in_process
-from .join import Placement, join, label_ranges, placements
+from .join import Joiner, Placement, join, label_ranges, placements
 from .layout import PdfOptions, font_diagnostics
 from .units import Unit, UnitJob, UnitLayout, split_units
 
@@ -136,6 +139,15 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
     `dependent` False leaves those units out (a page-count-neutral stand-in of one page
     pair each): enough for the pages of the body, which never follow them. `idle` is
     called once nothing more is laid out (before the join)."""
+    with Joiner(options.tagged) as joiner:
+        return _print_edition(render, book_root, options, target, runner, cache, lang,
+                              dependent, idle, joiner)
+
+
+def _print_edition(render: Render, book_root: Path, options: PdfOptions,
+                   target: Path | None, runner: Runner, cache: UnitCache | None, lang: str,
+                   dependent: bool, idle: Callable[[], None] | None,
+                   joiner: Joiner) -> PrintedEdition:
     times: dict[str, float] = {}
     start = time.perf_counter()
     laid_out: list[str] = []
@@ -161,7 +173,13 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
     drafted = split_units(html, {t: DRAFT_FOLIO for u in units for t in u.targets},
                           only={u.name for u in units if u.dependent and u.name in front}
                           ) if dependent else []
-    laid = run([job(u) for u in [*independent, *drafted]])
+    order = {u.name: n for n, u in enumerate(units)}
+
+    def arrived(n: int, layout: UnitLayout) -> None:  # a final layout: read for the join
+        if target is not None and n < len(independent):
+            joiner.prepare(order[independent[n].name], layout)
+
+    laid = run([job(u) for u in [*independent, *drafted]], arrived)
     layouts = dict(zip((u.name for u in independent), laid[:len(independent)], strict=True))
     drafts = dict(zip((u.name for u in drafted), laid[len(independent):], strict=True))
     times["independent"] = time.perf_counter() - start
@@ -230,7 +248,7 @@ def print_edition(render: Render, book_root: Path, options: PdfOptions,
             idle()
         try:
             with atomic_path(target) as tmp:
-                join(ordered, label_ranges(front), sheets, kinds, tmp, options.tagged)
+                joiner.finish(ordered, label_ranges(front), sheets, kinds, tmp)
         except (OSError, ValueError) as exc:
             raise RenderError([error(str(target), 0, "pdf-write", str(exc))]) from exc
         times["join"] = time.perf_counter() - start - sum(times.values())

@@ -95,8 +95,29 @@ def page_labels(ranges: Sequence[tuple[int, str, int]]) -> Dictionary:
     return Dictionary(Nums=nums)
 
 
+def _outside_elements(source: pikepdf.Pdf) -> list[Any]:
+    """The unit's elements, other than its Document's children, whose parent is its
+    Document: WeasyPrint maps the running heads' marked content to elements under its
+    Document but outside its /K. (Read in the unit's own file, before anything is copied.)"""
+    root = source.Root.StructTreeRoot
+    documents = {e.objgen for e in root.K if e.get("/S") == Name.Document}
+    items = _number_tree_items(root.ParentTree) if "/ParentTree" in root else []
+    seen: set[tuple[int, int]] = set()
+    found = []
+    for _, value in items:
+        for element in value if isinstance(value, Array) else [value]:
+            while (isinstance(element, Dictionary) and element.objgen not in seen
+                   and "/P" in element):
+                seen.add(element.objgen)
+                if element.P.objgen in documents:
+                    found.append(element)
+                    break
+                element = element.P
+    return found
+
+
 class _Tree:
-    """The joined structure tree being assembled."""
+    """The joined structure tree being assembled, a unit at a time in book order."""
 
     def __init__(self, out: pikepdf.Pdf) -> None:
         self.out = out
@@ -108,8 +129,10 @@ class _Tree:
         self.role_map = Dictionary()
         self.next_key = 0
 
-    def add_unit(self, source: pikepdf.Pdf, pages: Sequence[pikepdf.Page], prefix: str = "",
-                 has_ids: bool = False) -> None:
+    def add_unit(self, source: pikepdf.Pdf, pages: Sequence[pikepdf.Page],
+                 outside: Sequence[Any], prefix: str = "", has_ids: bool = False) -> None:
+        """The unit's structure tree copied (its pages copied already), its top-level
+        elements and `outside` (`_outside_elements`) children of the joined Document."""
         if "/StructTreeRoot" not in source.Root:
             return
         root = self.out.copy_foreign(source.Root.StructTreeRoot)
@@ -125,30 +148,14 @@ class _Tree:
             for annot in page.obj.get("/Annots", []):
                 if "/StructParent" in annot:
                     annot.StructParent = int(annot.StructParent) + offset
-        units_documents = set()
         for element in root.K:
-            if element.get("/S") == Name.Document:
-                units_documents.add(element.objgen)
-                kids = element.K
-            else:
-                kids = Array([element])
+            kids = element.K if element.get("/S") == Name.Document else Array([element])
             for kid in kids:
                 if isinstance(kid, Dictionary):
                     kid.P = self.document
                 self.document.K.append(kid)
-        # WeasyPrint maps the running heads' marked content to elements under its Document
-        # but outside its /K: they get the joined Document as parent too (and the unit's
-        # own root, left unreferenced, is not written)
-        seen: set[tuple[int, int]] = set()
-        for _, value in items:
-            for element in value if isinstance(value, Array) else [value]:
-                while (isinstance(element, Dictionary) and element.objgen not in seen
-                       and "/P" in element):
-                    seen.add(element.objgen)
-                    if element.P.objgen in units_documents:
-                        element.P = self.document
-                        break
-                    element = element.P
+        for element in outside:  # (the unit's own root, left unreferenced, is not written)
+            self.out.copy_foreign(element).P = self.document  # (the copy made above)
         for role, target in root.get("/RoleMap", {}).items():
             self.role_map[role] = target
         if has_ids:
@@ -235,9 +242,33 @@ def _outline(out: pikepdf.Pdf, units: Sequence[UnitLayout], where: Sequence[Plac
     out.Root.Outlines = root
 
 
-def _link_units(out: pikepdf.Pdf, dests: dict[str, Any]) -> None:
-    """Links a unit could not resolve (`LINK_SCHEME` URIs) -> named destinations."""
-    for page in out.pages:
+NAMES_PER_LEAF = 64
+
+
+def _name_tree(out: pikepdf.Pdf, names: dict[str, Any]) -> Any:
+    """A name tree of `names` built at once: leaves of `NAMES_PER_LEAF` sorted names under
+    one root (qpdf's NameTree, given one name at a time, rebalances as it goes)."""
+    keys = sorted(names)  # (byte order of the UTF-8 names, as PDF compares them)
+    keys.sort(key=lambda k: k.encode("utf-8"))
+
+    def pairs(chunk: Sequence[str]) -> Array:
+        return Array([x for k in chunk for x in (String(k), names[k])])
+
+    if len(keys) <= NAMES_PER_LEAF:
+        return out.make_indirect(Dictionary(Names=pairs(keys)))
+    leaves = []
+    for at in range(0, len(keys), NAMES_PER_LEAF):
+        chunk = keys[at:at + NAMES_PER_LEAF]
+        leaves.append(out.make_indirect(Dictionary(
+            Limits=Array([String(chunk[0]), String(chunk[-1])]), Names=pairs(chunk))))
+    return out.make_indirect(Dictionary(Kids=Array(leaves)))
+
+
+def _unit_links(source: pikepdf.Pdf) -> list[tuple[Any, str]]:
+    """Links the unit could not resolve (`LINK_SCHEME` URIs), made links to the named
+    destination of the same name (the join drops those no unit has); with their names."""
+    links = []
+    for page in source.pages:
         for annot in page.obj.get("/Annots", []):
             action = annot.get("/A")
             if action is None or action.get("/S") != Name.URI:
@@ -249,8 +280,9 @@ def _link_units(out: pikepdf.Pdf, dests: dict[str, Any]) -> None:
             name = uri[len(LINK_SCHEME):]
             if "/Contents" in annot:
                 annot.Contents = String(name)
-            if name in dests:
-                annot.Dest = String(name)
+            annot.Dest = String(name)
+            links.append((annot, name))
+    return links
 
 
 def _stamp_folio(out: pikepdf.Pdf, page: pikepdf.Page, sheet: pikepdf.Page) -> None:
@@ -269,6 +301,111 @@ def _stamp_folio(out: pikepdf.Pdf, page: pikepdf.Page, sheet: pikepdf.Page) -> N
                                       + b" Do Q EMC\n"))
 
 
+@dataclass
+class _Prepared:
+    """A unit's PDF opened and read, ready to be copied into the joined file."""
+
+    pdf: bytes  # what was read
+    source: pikepdf.Pdf
+    outside: list[Any]  # see `_outside_elements`
+    links: list[tuple[Any, str]]  # see `_unit_links`
+    dests: list[str]  # its named destinations
+
+
+class Joiner:
+    """The joined PDF in two steps, so that most of the work is done while the workers
+    still lay out other units: `prepare` a unit as soon as its layout is known, in any
+    order (its file opened, its structure tree walked, its links to other units turned
+    into links to names); `finish` copies the units into the joined file in book order,
+    whatever order they were prepared in, so the file is the same byte for byte."""
+
+    def __init__(self, tagged: bool) -> None:
+        self.tagged = tagged
+        self.prepared: dict[int, _Prepared] = {}
+        self._sheets: list[pikepdf.Pdf] = []
+
+    def __enter__(self) -> Joiner:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for source in [*(p.source for p in self.prepared.values()), *self._sheets]:
+            source.close()
+        self.prepared.clear()
+        self._sheets.clear()
+
+    def prepare(self, index: int, unit: UnitLayout) -> None:
+        """Unit `index` (its place in book order) opened and read; again only if its
+        PDF is not the one read before."""
+        if index in self.prepared:
+            if self.prepared[index].pdf is unit.pdf:
+                return
+            self.prepared.pop(index).source.close()
+        source = pikepdf.open(io.BytesIO(unit.pdf))
+        outside = (_outside_elements(source)
+                   if self.tagged and "/StructTreeRoot" in source.Root else [])
+        names = source.Root.get("/Names")
+        dests = ([str(k) for k in pikepdf.NameTree(names.Dests).keys()]
+                 if names is not None and "/Dests" in names else [])
+        self.prepared[index] = _Prepared(unit.pdf, source, outside, _unit_links(source), dests)
+
+    def finish(self, units: Sequence[UnitLayout], ranges: Sequence[tuple[int, str, int]],
+               folio_sheets: Sequence[bytes] | None, folio_kinds: Sequence[str],
+               target: Path | io.BytesIO, skip: int = 0) -> None:
+        """Write the joined PDF of `units` (in book order; those not prepared yet are
+        prepared now) to `target` (see `join`)."""
+        for index, unit in enumerate(units):
+            self.prepare(index, unit)
+        parts = [self.prepared[i] for i in range(len(units))]
+        known = {name for part in parts for name in part.dests}
+        for part in parts:  # a link to a name no unit has goes nowhere
+            for annot, name in part.links:
+                if name not in known:
+                    del annot["/Dest"]
+        where = placements(units)
+        out = pikepdf.new()
+        tree = _Tree(out) if self.tagged else None
+        dests: dict[str, Any] = {}
+        for number, (unit, part) in enumerate(zip(units, parts, strict=True)):
+            source = part.source
+            first = len(out.pages)
+            with warnings.catch_warnings():  # named destinations are merged below
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                out.pages.extend(source.pages)
+            if tree is not None:
+                tree.add_unit(source, list(out.pages)[first:], part.outside, f"u{number}-",
+                              b"/Headers" in unit.pdf)
+            if part.dests:
+                for key, value in pikepdf.NameTree(source.Root.Names.Dests).items():
+                    dests.setdefault(str(key), _copy(out, source, value))
+            if unit.pages % 2:
+                out.pages.append(_blank_like(out, out.pages[-1]))
+                if tree is not None:
+                    tree.add_blank(out.pages[-1])
+        for place, data in zip(where, folio_sheets or (), strict=True):
+            self._sheets.append(pikepdf.open(io.BytesIO(data)))  # open until saved: qpdf
+            for n, page in enumerate(self._sheets[-1].pages):  # copies stream data when
+                if folio_kinds[place.first + n]:  # writing
+                    _stamp_folio(out, out.pages[place.first + n], page)
+        if dests:
+            out.Root.Names = Dictionary(Dests=_name_tree(out, dests))
+        _outline(out, units, where)
+        out.Root.PageLabels = page_labels(ranges)
+        write_metadata(out, parts[0].source)
+        if tree is not None:
+            tree.finish()
+        if skip:
+            del out.pages[:skip]
+            for key in ("/Outlines", "/Names"):
+                if key in out.Root:
+                    del out.Root[key]
+        version = max(["1.4", *(p.source.pdf_version for p in parts)])
+        out.save(target, min_version=version, deterministic_id=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
 def join(units: Sequence[UnitLayout], ranges: Sequence[tuple[int, str, int]],
          folio_sheets: Sequence[bytes] | None, folio_kinds: Sequence[str],
          target: Path | io.BytesIO,
@@ -278,55 +415,5 @@ def join(units: Sequence[UnitLayout], ranges: Sequence[tuple[int, str, int]],
     (and its blank verso), whose folio margin boxes are stamped where `folio_kinds` (per
     joined page) is not empty. `skip` leading pages are
     left out (an untagged PDF of one section of a unit; its outline goes too)."""
-    where = placements(units)
-    sources = [pikepdf.open(io.BytesIO(u.pdf)) for u in units]
-    sheets: list[pikepdf.Pdf] = []
-    try:
-        out = pikepdf.new()
-        tree = _Tree(out) if tagged else None
-        dests: dict[str, Any] = {}
-        version = "1.4"
-        for number, (unit, source) in enumerate(zip(units, sources, strict=True)):
-            version = max(version, source.pdf_version)
-            first = len(out.pages)
-            with warnings.catch_warnings():  # named destinations are merged below
-                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-                out.pages.extend(source.pages)
-            pages = list(out.pages)[first:]
-            if tree is not None:
-                tree.add_unit(source, pages, f"u{number}-",
-                              b"/Headers" in unit.pdf)
-            names = source.Root.get("/Names")
-            if names is not None and "/Dests" in names:
-                for key, value in pikepdf.NameTree(names.Dests).items():
-                    dests.setdefault(str(key), _copy(out, source, value))
-            if unit.pages % 2:
-                out.pages.append(_blank_like(out, out.pages[-1]))
-                if tree is not None:
-                    tree.add_blank(out.pages[-1])
-        for place, data in zip(where, folio_sheets or (), strict=True):
-            sheets.append(pikepdf.open(io.BytesIO(data)))  # open until saved: qpdf copies
-            for n, page in enumerate(sheets[-1].pages):  # stream data when writing
-                if folio_kinds[place.first + n]:
-                    _stamp_folio(out, out.pages[place.first + n], page)
-        _link_units(out, dests)
-        if dests:
-            tree_of_names = pikepdf.NameTree.new(out)
-            for key in sorted(dests):
-                tree_of_names[key] = dests[key]
-            out.Root.Names = Dictionary(Dests=tree_of_names.obj)
-        _outline(out, units, where)
-        out.Root.PageLabels = page_labels(ranges)
-        write_metadata(out, sources[0])
-        if tree is not None:
-            tree.finish()
-        if skip:
-            del out.pages[:skip]
-            for key in ("/Outlines", "/Names"):
-                if key in out.Root:
-                    del out.Root[key]
-        out.save(target, min_version=version, deterministic_id=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    finally:
-        for source in [*sources, *sheets]:
-            source.close()
+    with Joiner(tagged) as joiner:
+        joiner.finish(units, ranges, folio_sheets, folio_kinds, target, skip)

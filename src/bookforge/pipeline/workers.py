@@ -14,13 +14,14 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import TypeVar
 
-from ..pdf.cache import Runner, in_process
+from ..pdf.cache import Arrived, Runner, in_process
 from ..pdf.units import UnitJob, UnitLayout, lay_out_unit
 
 T = TypeVar("T")
@@ -34,6 +35,7 @@ def worker_count(jobs: int | None) -> int:
 
 def _size(job: UnitJob) -> int:
     return len(job.html)
+
 
 
 class UnitPool:
@@ -123,9 +125,33 @@ class UnitPool:
             finally:
                 self._holding.turn = False
 
-    def _results(self, futures: Sequence[Future[R]]) -> list[R]:
-        """The futures' results, waited for outside the turn when this thread holds it."""
+    def _results(self, futures: Sequence[Future[R]],
+                 arrived: Callable[[int, R], None] | None = None,
+                 meanwhile: Callable[[], None] | None = None) -> list[R]:
+        """The futures' results, waited for outside the turn when this thread holds it;
+        `meanwhile()` first, and `arrived(i, result)` as each arrives (both in the turn).
+        A failure ends the wait at once; the first failure in order is raised."""
         held = getattr(self._holding, "turn", False)
+        if meanwhile is not None:
+            meanwhile()
+        # (told by the futures' callbacks, which cancelling a future calls too: a future
+        # cancelled by `stop` never reaches the waiters of `concurrent.futures.wait`)
+        done: queue.SimpleQueue[Future[R]] = queue.SimpleQueue()
+        index = {f: i for i, f in enumerate(futures)}
+        for future in futures:
+            future.add_done_callback(done.put)
+        for _ in futures:
+            if held:
+                self._turn.release()
+            try:
+                future = done.get()
+            finally:
+                if held:
+                    self._turn.acquire()
+            if future.cancelled() or future.exception() is not None:
+                break
+            if arrived is not None:
+                arrived(index[future], future.result())
         if held:
             self._turn.release()
         try:
@@ -148,15 +174,16 @@ class UnitPool:
             self._check()
             raise
 
-    def run(self, jobs: Sequence[UnitJob]) -> list[UnitLayout]:
+    def run(self, jobs: Sequence[UnitJob], arrived: Arrived | None = None,
+            meanwhile: Callable[[], None] | None = None) -> list[UnitLayout]:
         if self._here(len(jobs)):
-            return in_process(jobs)
+            return in_process(jobs, arrived, meanwhile)
         pool = self._executor()
         # the longest units first, so no core waits on one long unit started last
         order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i]))
         try:
             futures = {i: pool.submit(lay_out_unit, jobs[i]) for i in order}
-            return self._results([futures[i] for i in range(len(jobs))])
+            return self._results([futures[i] for i in range(len(jobs))], arrived, meanwhile)
         except (CancelledError, RuntimeError):  # stopped meanwhile (a pool shut down
             self._check()  # refuses new units with RuntimeError)
             raise
