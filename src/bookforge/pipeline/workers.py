@@ -37,6 +37,21 @@ def _size(job: UnitJob) -> int:
     return len(job.html)
 
 
+WARM_UP_HTML = ("<html lang=\"{lang}\"><body><h1>Aa <em>Bb</em></h1><p>Cc <em>Dd</em> "
+                "<strong>Ee</strong> <code>Ff</code></p><table><tr><th>Gg</th><td>Hh</td>"
+                "</tr></table></body></html>")
+
+
+def _warm_up(job: UnitJob | None) -> None:
+    """A new worker's first layout, before any unit reaches it: the fonts, the parsed
+    stylesheets and WeasyPrint's first-use work are ready when the first unit comes."""
+    if job is None:
+        return
+    try:
+        lay_out_unit(job)
+    except Exception:  # noqa: BLE001 - a warm-up that fails leaves the unit to report it
+        pass
+
 
 class UnitPool:
     """A context manager whose `run` lays units out: in worker processes, or in this
@@ -54,6 +69,7 @@ class UnitPool:
         # waits on the workers (see `turn`)
         self._turn = threading.Lock()
         self._holding = threading.local()
+        self._warm: UnitJob | None = None
 
     def __enter__(self) -> UnitPool:
         return self
@@ -102,14 +118,22 @@ class UnitPool:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                                 mp_context=multiprocessing.get_context())
+                                                 mp_context=multiprocessing.get_context(),
+                                                 initializer=_warm_up,
+                                                 initargs=(self._warm,))
             return self._pool
+
+    def warm_up(self, job: UnitJob) -> None:
+        """Start the workers now, each laying `job` out (a few lines in the book's fonts)
+        while this process reads and transforms the book."""
+        self._warm = job
+        self.start()
 
     def start(self) -> None:
         """Fork the workers now, from this thread alone: a process forked while another
         thread holds a lock (stderr's, an import's) can wait on it for ever."""
         if self.workers > 1:
-            self._executor().submit(int).result()
+            self._executor().submit(int)  # (forks them all, with a fork context)
 
     @contextlib.contextmanager
     def turn(self) -> Iterator[None]:
