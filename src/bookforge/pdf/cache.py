@@ -136,30 +136,33 @@ class UnitCache:
 def served(cache: UnitCache | None, jobs: Sequence[Any], key: Callable[[Any], str],
            kind: type, compute: Callable[..., list[Any]],
            computed: list[Any] | None = None,
-           arrived: Callable[[int, Any], None] | None = None) -> list[Any]:
+           arrived: Callable[[int, Any], None] | None = None,
+           meanwhile: Callable[[], None] | None = None) -> list[Any]:
     """The result of each job: what `cache` holds under its key, the rest from one call of
-    `compute` (stored back); the jobs computed are appended to `computed`. With `arrived`,
-    `compute(missing, arrived, meanwhile)` (a `Runner`) is told of each job's result as it
-    is known, those held in the cache once the others are handed out."""
+    `compute` (stored back); the jobs computed are appended to `computed`. Given `arrived`
+    or `meanwhile`, `compute` is a `Runner`: it tells `arrived` of each result as it comes,
+    and before its wait runs `meanwhile` and tells `arrived` of those held in the cache."""
     keys = [key(j) for j in jobs] if cache is not None else [""] * len(jobs)
     found = [cache.get(k, kind) if cache is not None else None for k in keys]
     missing = [j for j, f in zip(jobs, found, strict=True) if f is None]
-    if arrived is None:
-        fresh = iter(compute(missing) if missing else [])
-    else:
-        at = [i for i, f in enumerate(found) if f is None]
-        report = arrived
+    at = [i for i, f in enumerate(found) if f is None]
 
-        def held() -> None:
+    def before_the_wait() -> None:
+        if meanwhile is not None:
+            meanwhile()
+        if arrived is not None:
             for i, hit in enumerate(found):
                 if hit is not None:
-                    report(i, hit)
+                    arrived(i, hit)
 
-        if missing:
-            fresh = iter(compute(missing, lambda j, result: report(at[j], result), held))
-        else:
-            held()
-            fresh = iter([])
+    if not missing:
+        before_the_wait()
+        fresh = iter([])
+    elif arrived is None and meanwhile is None:
+        fresh = iter(compute(missing))
+    else:
+        told = None if arrived is None else (lambda j, result: arrived(at[j], result))
+        fresh = iter(compute(missing, told, before_the_wait))
     out = []
     for job, k, hit in zip(jobs, keys, found, strict=True):
         if hit is None:
@@ -179,22 +182,7 @@ def cached(runner: Runner, cache: UnitCache | None, laid_out: list[str]) -> Runn
     def run(jobs: Sequence[UnitJob], arrived: Arrived | None = None,
             meanwhile: Callable[[], None] | None = None) -> list[UnitLayout]:
         computed: list[UnitJob] = []
-        waited = []
-
-        def compute(missing: Sequence[UnitJob], report: Arrived | None = None,
-                    held: Callable[[], None] | None = None) -> list[UnitLayout]:
-            waited.append(True)
-
-            def before_the_wait() -> None:
-                for step in (meanwhile, held):
-                    if step is not None:
-                        step()
-
-            return runner(missing, report, before_the_wait)
-
-        out = served(cache, jobs, unit_key, UnitLayout, compute, computed, arrived)
-        if meanwhile is not None and not waited:  # every layout was in the cache
-            meanwhile()
+        out = served(cache, jobs, unit_key, UnitLayout, runner, computed, arrived, meanwhile)
         laid_out.extend(j.name for j in computed)
         return out
 

@@ -248,8 +248,7 @@ NAMES_PER_LEAF = 64
 def _name_tree(out: pikepdf.Pdf, names: dict[str, Any]) -> Any:
     """A name tree of `names` built at once: leaves of `NAMES_PER_LEAF` sorted names under
     one root (qpdf's NameTree, given one name at a time, rebalances as it goes)."""
-    keys = sorted(names)  # (byte order of the UTF-8 names, as PDF compares them)
-    keys.sort(key=lambda k: k.encode("utf-8"))
+    keys = sorted(names, key=lambda k: k.encode("utf-8"))  # (as PDF compares names)
 
     def pairs(chunk: Sequence[str]) -> Array:
         return Array([x for k in chunk for x in (String(k), names[k])])
@@ -309,7 +308,7 @@ class _Prepared:
     source: pikepdf.Pdf
     outside: list[Any]  # see `_outside_elements`
     links: list[tuple[Any, str]]  # see `_unit_links`
-    dests: list[str]  # its named destinations
+    dests: list[tuple[str, Any]]  # its named destinations (objects of `source`)
 
 
 class Joiner:
@@ -347,7 +346,7 @@ class Joiner:
         outside = (_outside_elements(source)
                    if self.tagged and "/StructTreeRoot" in source.Root else [])
         names = source.Root.get("/Names")
-        dests = ([str(k) for k in pikepdf.NameTree(names.Dests).keys()]
+        dests = ([(str(k), v) for k, v in pikepdf.NameTree(names.Dests).items()]
                  if names is not None and "/Dests" in names else [])
         self.prepared[index] = _Prepared(unit.pdf, source, outside, _unit_links(source), dests)
 
@@ -359,7 +358,7 @@ class Joiner:
         for index, unit in enumerate(units):
             self.prepare(index, unit)
         parts = [self.prepared[i] for i in range(len(units))]
-        known = {name for part in parts for name in part.dests}
+        known = {name for part in parts for name, _ in part.dests}
         for part in parts:  # a link to a name no unit has goes nowhere
             for annot, name in part.links:
                 if name not in known:
@@ -377,9 +376,8 @@ class Joiner:
             if tree is not None:
                 tree.add_unit(source, list(out.pages)[first:], part.outside, f"u{number}-",
                               b"/Headers" in unit.pdf)
-            if part.dests:
-                for key, value in pikepdf.NameTree(source.Root.Names.Dests).items():
-                    dests.setdefault(str(key), _copy(out, source, value))
+            for key, value in part.dests:
+                dests.setdefault(key, _copy(out, source, value))
             if unit.pages % 2:
                 out.pages.append(_blank_like(out, out.pages[-1]))
                 if tree is not None:

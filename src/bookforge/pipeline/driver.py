@@ -26,7 +26,6 @@ from ..model import Book
 from ..pdf.cache import Runner, UnitCache, cache_dir, cached_formatter, in_process
 from ..pdf.edition import PrintedEdition, print_edition
 from ..pdf.layout import PdfOptions
-from ..pdf.units import UnitJob
 from ..render import common_values, render_epub, render_print
 from ..render.parallel import parallel_values, render_parallel_epub, render_parallel_print
 from ..source.load import load_book
@@ -118,7 +117,8 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
     cache = UnitCache(unit_cache_dir(options.out_dir))
     editions = editions_for(book, options)
     with UnitPool(options.jobs) as pool:
-        pool.warm_up(warm_up_job(book, options))
+        if editions:  # (in the first edition's language)
+            pool.warm_up(str(book.root), pdf_options(book, options), editions[0].split("+")[0])
         formatter = cached_formatter(pool.map, cache)
         if pool.workers == 1 or len(editions) == 1:
             for lang in editions:
@@ -150,15 +150,6 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
                 diags += found
     write_manifest(options.out_dir, book.config.slug, map(manifest_entry, artifacts))
     return BuildResult(tuple(artifacts), tuple(sorted(set(diags))))
-
-
-def warm_up_job(book: Book, options: BuildOptions) -> UnitJob:
-    """A few lines in the book's first language, laid out by each worker as it starts."""
-    from .workers import WARM_UP_HTML
-
-    lang = book.config.languages[0] if book.config.languages else "en"
-    return UnitJob("warm-up", WARM_UP_HTML.format(lang=lang), str(book.root),
-                   pdf_options(book, options), frozenset())
 
 
 def manifest_entry(a: Artifact) -> OutputFile:

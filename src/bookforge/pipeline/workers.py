@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from ..pdf.cache import Arrived, Runner, in_process
+from ..pdf.layout import PdfOptions
 from ..pdf.units import UnitJob, UnitLayout, lay_out_unit
 
 T = TypeVar("T")
@@ -42,11 +43,9 @@ WARM_UP_HTML = ("<html lang=\"{lang}\"><body><h1>Aa <em>Bb</em></h1><p>Cc <em>Dd
                 "</tr></table></body></html>")
 
 
-def _warm_up(job: UnitJob | None) -> None:
+def _warm_up(job: UnitJob) -> None:
     """A new worker's first layout, before any unit reaches it: the fonts, the parsed
     stylesheets and WeasyPrint's first-use work are ready when the first unit comes."""
-    if job is None:
-        return
     try:
         lay_out_unit(job)
     except Exception:  # noqa: BLE001 - a warm-up that fails leaves the unit to report it
@@ -117,16 +116,18 @@ class UnitPool:
         self._check()
         with self._lock:
             if self._pool is None:
+                warm = {} if self._warm is None else {"initializer": _warm_up,
+                                                      "initargs": (self._warm,)}
                 self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                                  mp_context=multiprocessing.get_context(),
-                                                 initializer=_warm_up,
-                                                 initargs=(self._warm,))
+                                                 **warm)
             return self._pool
 
-    def warm_up(self, job: UnitJob) -> None:
-        """Start the workers now, each laying `job` out (a few lines in the book's fonts)
-        while this process reads and transforms the book."""
-        self._warm = job
+    def warm_up(self, book_root: str, options: PdfOptions, lang: str) -> None:
+        """Start the workers now, each laying a few lines out in the book's fonts and
+        stylesheet while this process transforms the book."""
+        self._warm = UnitJob("warm-up", WARM_UP_HTML.format(lang=lang), book_root, options,
+                             frozenset())
         self.start()
 
     def start(self) -> None:
