@@ -185,6 +185,10 @@ def _unit_body(group: Sequence[Any], folios: Mapping[str, str] | None
                 continue
             if folios is not None and href[1:] in folios:
                 link.set("data-folio", folios[href[1:]])
+                if "ix" in _classes(link) and not link.text and not len(link):
+                    # an index locator is its folio: as text, not a generated box after
+                    # an empty one (those boxes were a third of a long index's layout)
+                    link.text = folios[href[1:]]
             link.set("href", LINK_SCHEME + href[1:])
             targets.add(href[1:])
     return "".join(lxml.html.tostring(p, encoding="unicode") for p in parts), frozenset(targets)
