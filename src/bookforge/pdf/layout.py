@@ -144,7 +144,10 @@ def _font_config(*texts: str) -> FontConfiguration | None:
     (@font-face) gets a map of its own, so they cannot reach the next document."""
     if any("@font-face" in text for text in texts):
         return None
-    return _FONTS.setdefault(os.getpid(), FontConfiguration())
+    pid = os.getpid()
+    if pid not in _FONTS:  # (not setdefault: that makes a font map each time)
+        _FONTS[pid] = FontConfiguration()
+    return _FONTS[pid]
 
 
 def layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
