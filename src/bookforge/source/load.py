@@ -36,6 +36,9 @@ FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)?---[ \t]*(\n|\Z)", r
 
 # What `bookforge import docx` writes when the manuscript names no author; check warns.
 AUTHOR_PLACEHOLDER = "[Author name]"
+# libyaml's loader where PyYAML was built with it: the same documents, a tenth of the time
+# (front matter of 150 files was a twentieth of a one-chapter rebuild)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_book(book_dir: Path) -> tuple[Book, list[Diagnostic]]:
@@ -177,7 +180,7 @@ def read_source(path: Path, book_dir: Path, lang: str, kind: str,
                            "the file must start with YAML front matter between '---' lines"))
         return None
     try:
-        meta = yaml.safe_load(raw) or {}
+        meta = yaml.load(raw, Loader=SAFE_LOADER) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
