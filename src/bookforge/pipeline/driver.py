@@ -26,7 +26,7 @@ from ..model import Book
 from ..pdf.cache import Runner, UnitCache, cache_dir, cached_formatter, in_process
 from ..pdf.edition import PrintedEdition, print_edition
 from ..pdf.layout import PdfOptions
-from ..render import common_values, render_epub, render_print
+from ..render import common_values, print_renderer, render_epub
 from ..render.parallel import parallel_values, render_parallel_epub, render_parallel_print
 from ..source.load import load_book
 from ..transform import CitationFormatter, EditionContent, format_here, transform_edition
@@ -225,18 +225,19 @@ def pdf_options(book: Book, options: BuildOptions) -> PdfOptions:
                       variant=options.pdf_variant, print_ready=options.print_ready)
 
 
-def print_html(content: Any, anchor_pages: Mapping[str, int] | None = None) -> str:
-    """The print HTML of an edition, one language's or a parallel one's."""
+def print_renderer_of(content: Any) -> Callable[[Mapping[str, int] | None], str]:
+    """The print HTML of an edition, one language's or a parallel one's, given the page
+    numbers known so far; rendered again as they become known."""
     if isinstance(content, ParallelContent):
-        return render_parallel_print(content, anchor_pages)
-    return render_print(content, anchor_pages=anchor_pages)
+        return lambda pages: render_parallel_print(content, pages)
+    return print_renderer(content)
 
 
 def print_layout(content: EditionContent, options: PdfOptions, target: Path | None,
                  runner: Runner, cache: UnitCache | None,
                  idle: Callable[[], None] | None = None) -> PrintedEdition:
     """The edition's print units laid out (and its PDF written when `target` is given)."""
-    return print_edition(lambda pages: print_html(content, anchor_pages=pages),
+    return print_edition(print_renderer_of(content),
                          content.book.root, options, target, runner, cache, content.lang,
                          idle=idle)
 

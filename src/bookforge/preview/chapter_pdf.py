@@ -19,7 +19,7 @@ from ..errors import BookforgeError
 from ..pdf.cache import UnitCache, cache_dir
 from ..pdf.edition import print_edition, write_section_pdf
 from ..pdf.layout import PdfOptions
-from ..render import render_print
+from ..render import print_renderer
 from ..transform import EditionContent
 from .engine import Snapshot
 
@@ -34,7 +34,7 @@ def write_chapter_pdf(content: EditionContent, doc_id: str, target: Path,
     (or read from `cache`) for its first folio; the contents and index are not needed."""
     book = content.book
     options = PdfOptions(trim=book.config.trim, tagged=False)
-    printed = print_edition(lambda pages: render_print(content, anchor_pages=pages),
+    printed = print_edition(print_renderer(content),
                             book.root, options, None, cache=cache, lang=content.lang,
                             dependent=False)
     return write_section_pdf(printed, doc_id, target, book.root, options, cache=cache,

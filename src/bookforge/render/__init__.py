@@ -4,7 +4,7 @@ Jinja2 with gettext; view models are built here so templates stay logic-free."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -176,6 +176,14 @@ def render_print(content: EditionContent, resource_url=None,  # type: ignore[no-
     """The whole edition as one HTML document for WeasyPrint. `anchor_pages` (anchor id ->
     page index, from a first layout) lets the index merge page ranges and gives the lists
     of figures and tables their page numbers."""
+    return print_renderer(content, resource_url)(anchor_pages)
+
+
+def print_renderer(content: EditionContent, resource_url=None  # type: ignore[no-untyped-def]
+                   ) -> Callable[[Mapping[str, int] | None], str]:
+    """`render_print` for one edition, rendered again and again as page numbers become
+    known: its chapters' HTML does not depend on them, so it is rendered once (it was
+    two thirds of rendering the book)."""
     loc = localizer(content.book, content.lang)
     ctx = RenderContext(
         target="print", loc=loc, labels=content.labels,
@@ -183,7 +191,18 @@ def render_print(content: EditionContent, resource_url=None,  # type: ignore[no-
         resource_url=resource_url or (lambda p: p),
         allow_html=content.book.config.allow_html,
     )
-    front, parts = _views(content, ctx)
+    views: list[tuple[list[DocView], list[PartView]]] = []
+
+    def render(anchor_pages: Mapping[str, int] | None) -> str:
+        if not views:
+            views.append(_views(content, ctx))
+        return _render_print(content, loc, *views[0], anchor_pages)
+
+    return render
+
+
+def _render_print(content: EditionContent, loc: Localizer, front: list[DocView],
+                  parts: list[PartView], anchor_pages: Mapping[str, int] | None) -> str:
     values = common_values(content, loc)
     folio = (folios(content, anchor_pages, parts[0].id) if anchor_pages and parts
              else lambda _label: "")
