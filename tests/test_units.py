@@ -24,6 +24,7 @@ from bookforge.pdf import layout as pdf_layout
 from bookforge.pdf.cache import UnitCache, in_process
 from bookforge.pdf.edition import PrintedEdition, print_edition
 from bookforge.pdf.layout import PdfOptions
+from bookforge.pdf.units import split_units as split_units
 from bookforge.render import render_print
 from bookforge.source.load import load_book
 from bookforge.transform import transform_edition
@@ -418,3 +419,43 @@ def test_cold_build_lays_each_page_referencing_unit_out_once(fixture_book: Any,
     assert len(sections) - sections.count("toc") == len(set(sections) - {"toc"})
     sheets = [n for n in cold.laid_out if n.startswith("folios ")]
     assert len(sheets) == len(set(sheets)) == len(cold.units)
+
+
+def _tree(element: Any) -> tuple[Any, ...]:
+    tag = element.tag if isinstance(element.tag, str) else "<!-- -->"
+    return (tag, sorted(element.attrib.items()), element.text or "", element.tail or "",
+            [_tree(child) for child in element])
+
+
+@pytest.mark.parametrize("book_dir", [BOOK, FIXTURES / "foreign", UNITS],
+                         ids=["book", "foreign", "units"])
+def test_units_parsed_by_lxml_as_by_weasyprint(book_dir: Path) -> None:
+    # a unit's HTML parsed by lxml is the tree WeasyPrint's HTML5 parser builds from it
+    import tinyhtml5
+
+    book, _ = load_book(book_dir)
+    units = split_units(render_print(transform_edition(book, "en")))
+    assert len(units) > 3
+    for unit in units:
+        ours = pdf_layout._lxml_tree(unit.html)
+        assert ours is not None, unit.name
+        assert _tree(ours) == _tree(tinyhtml5.parse(unit.html, namespace_html_elements=False))
+
+
+@pytest.mark.parametrize("body", [
+    "<table><tr><td>1</td></tr></table>",  # HTML5 adds the tbody
+    "<table><colgroup></colgroup><col><tbody><tr><td>1</td></tr></tbody></table>",
+    "<table>moved out<tbody><tr><td>1</td></tr></tbody></table>",
+    "<pre>\nfirst line</pre>",  # HTML5 drops the newline
+    '<p><svg viewBox="0 0 2 2"><circle r="1"/></svg></p>',  # namespaced in HTML5
+    "<p><math><mi>x</mi></math></p>",
+    "<p>a<wbr>b</p>", "<h1>a<h2>b</h2></h1>", "<p><button>a<button>b</button></button></p>",
+    "<form><textarea>\nx</textarea></form>",
+])
+def test_units_lxml_cannot_parse_alike_go_to_weasyprint(body: str) -> None:
+    import lxml.html
+
+    html = lxml.html.tostring(lxml.html.document_fromstring(
+        f"<!DOCTYPE html><html><head><title>t</title></head><body>{body}</body></html>"),
+        encoding="unicode")
+    assert pdf_layout._lxml_tree(html) is None

@@ -24,7 +24,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree
 
+import cssselect2
+import lxml.etree
+import lxml.html
 import pydyf
 import weasyprint
 import weasyprint.layout.page
@@ -150,9 +154,88 @@ def _font_config(*texts: str) -> FontConfiguration | None:
     return _FONTS[pid]
 
 
+# Elements on which libxml2's HTML parser (lxml) and the HTML5 tree builder WeasyPrint uses
+# (tinyhtml5) build the same tree from HTML that lxml wrote; with any other element (svg and
+# math are namespaced in HTML5, wbr is void, a button in a button closes it ...) the
+# document is parsed by WeasyPrint itself. See `_lxml_tree` for the other conditions.
+SAME_TREE_TAGS = frozenset(
+    "html head body meta title style link p div span a em strong i b u s small sub sup "
+    "code kbd samp var abbr cite q dfn mark bdi bdo time data del ins br hr img figure "
+    "figcaption section article aside nav header footer main h1 h2 h3 h4 h5 h6 ul ol li "
+    "dl dt dd blockquote pre table caption colgroup col thead tbody tfoot tr th td ruby "
+    "rt rp".split())
+HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+TABLE_PARTS = frozenset("table thead tbody tfoot tr colgroup".split())
+
+
+class _TreeDiffers(Exception):
+    pass
+
+
+def _lxml_tree(html: str) -> ElementTree.Element | None:
+    """`html` parsed as WeasyPrint's own parser would, by lxml (a tenth of the time: the
+    pure-Python HTML5 parser was a twentieth of a unit's layout), or None where the two
+    could build different trees: an element outside SAME_TREE_TAGS, a row or column that
+    HTML5 would wrap in a section, text a table would move out of it, a heading in a
+    heading, a `pre` starting with a newline (HTML5 drops it)."""
+
+    def build(source: Any, in_heading: bool) -> ElementTree.Element:
+        tag = source.tag
+        parent = source.getparent()
+        if (tag not in SAME_TREE_TAGS or (tag == "tr" and parent.tag == "table")
+                or (tag == "col" and parent.tag != "colgroup")
+                or (tag in HEADINGS and in_heading)
+                or (tag == "pre" and (source.text or "").startswith(("\n", "\r")))
+                or (tag in TABLE_PARTS and (source.text or "").strip())):
+            raise _TreeDiffers
+        element = ElementTree.Element(tag, dict(source.attrib))
+        element.text, element.tail = source.text, source.tail
+        for child in source:
+            if isinstance(child.tag, str):
+                element.append(build(child, in_heading or tag in HEADINGS))
+            elif isinstance(child, lxml.etree._Comment):
+                comment = ElementTree.Comment(child.text)
+                comment.tail = child.tail
+                element.append(comment)
+            else:  # a processing instruction, an entity
+                raise _TreeDiffers
+            if tag in TABLE_PARTS and (child.tail or "").strip():
+                raise _TreeDiffers
+        return element
+
+    try:
+        return build(lxml.html.document_fromstring(html), False)
+    except (_TreeDiffers, lxml.etree.ParserError, ValueError):
+        return None
+
+
+class _ParsedHTML(weasyprint.HTML):
+    """A WeasyPrint HTML document from a tree already parsed (see `_lxml_tree`)."""
+
+    def __init__(self, root: ElementTree.Element, base_url: str, url_fetcher: URLFetcher
+                 ) -> None:  # (no <base> among SAME_TREE_TAGS: the base URL is as given)
+        self.base_url = base_url
+        self.url_fetcher = url_fetcher
+        self.media_type = "print"
+        self.wrapper_element = cssselect2.ElementWrapper.from_html_root(
+            root, content_language=None)
+        self.etree_element = self.wrapper_element.etree_element
+
+
+def html_document(html: str, base_url: str, url_fetcher: URLFetcher,
+                  lxml_written: bool = False) -> weasyprint.HTML:
+    """WeasyPrint's document of `html`; parsed by lxml when lxml wrote it (see
+    `_lxml_tree`), by WeasyPrint otherwise."""
+    root = _lxml_tree(html) if lxml_written else None
+    if root is None:
+        return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=url_fetcher)
+    return _ParsedHTML(root, base_url, url_fetcher)
+
+
 def layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
-           extra_css: str = "") -> LaidOut:
-    """Lay the print HTML out into pages (no PDF written yet); `extra_css` is appended last."""
+           extra_css: str = "", lxml_written: bool = False) -> LaidOut:
+    """Lay the print HTML out into pages (no PDF written yet); `extra_css` is appended last.
+    `lxml_written`: lxml serialised `html` (a unit's, see `units.split_units`)."""
     refused: list[str] = []
     fetcher = BookFetcher([book_root, styles_dir()], refused)
     print_css = styles_dir() / "print.css"
@@ -164,8 +247,7 @@ def layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
     if extra_css:
         sheets.append(weasyprint.CSS(string=extra_css))
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    document = weasyprint.HTML(string=html, base_url=book_root.as_uri() + "/",
-                               url_fetcher=fetcher).render(
+    document = html_document(html, book_root.as_uri() + "/", fetcher, lxml_written).render(
         stylesheets=sheets, font_config=_font_config(html, extra_css))
     return LaidOut(document, tuple(dict.fromkeys(refused)))
 
@@ -340,8 +422,8 @@ def keep_footnotes_css(selectors: set[str]) -> str:
     return "".join(f"{s} {{ orphans: 3; }}\n" for s in sorted(selectors))
 
 
-def _watched_layout(html: str, book_root: Path, options: PdfOptions, thieves: set[str]
-                    ) -> tuple[LaidOut, int]:
+def _watched_layout(html: str, book_root: Path, options: PdfOptions, thieves: set[str],
+                    lxml_written: bool = False) -> tuple[LaidOut, int]:
     """Lay `html` out keeping the footnotes of `thieves` (selectors, see `footnote_thieves`)
     on their calls' pages. A layout that meets a new thief stops at its page and starts
     again with it kept, at most FOOTNOTE_PASSES times; returns the layout and the (partial)
@@ -349,7 +431,8 @@ def _watched_layout(html: str, book_root: Path, options: PdfOptions, thieves: se
     for attempt in range(FOOTNOTE_PASSES + 1):
         token = _WATCH.set(frozenset(thieves) if attempt < FOOTNOTE_PASSES else None)
         try:
-            return layout(html, book_root, options, keep_footnotes_css(thieves)), attempt + 1
+            return layout(html, book_root, options, keep_footnotes_css(thieves),
+                          lxml_written), attempt + 1
         except _Thief as found:
             thieves.add(found.selector)
         finally:
@@ -358,7 +441,8 @@ def _watched_layout(html: str, book_root: Path, options: PdfOptions, thieves: se
 
 
 def final_layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
-                 relayout: Callable[[Mapping[str, int]], str] | None = None) -> LaidOut:
+                 relayout: Callable[[Mapping[str, int]], str] | None = None,
+                 lxml_written: bool = False) -> LaidOut:
     """The layout the PDF is written from. `relayout`, when given, gets the anchor pages of
     a layout and returns the HTML to lay out again (the index needs them). A paragraph that
     pushes a footnote off its call's page is laid out again without doing so: the layout
@@ -367,7 +451,7 @@ def final_layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
     comes from the layout with that fix."""
     with fewer_collections():
         thieves: set[str] = set()
-        laid, count = _watched_layout(html, book_root, options, thieves)
+        laid, count = _watched_layout(html, book_root, options, thieves, lxml_written)
         for _ in range(FOOTNOTE_PASSES):
             found = footnote_thieves(laid.document) - thieves
             thieves |= found
@@ -375,7 +459,7 @@ def final_layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
             if second == html and not found:
                 break
             html = second
-            laid, more = _watched_layout(html, book_root, options, thieves)
+            laid, more = _watched_layout(html, book_root, options, thieves, lxml_written)
             count += more
             if not thieves:
                 break

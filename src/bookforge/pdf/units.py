@@ -217,7 +217,9 @@ def lay_out_unit(job: UnitJob) -> UnitLayout:
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     with fewer_collections():
-        laid = final_layout(job.html, Path(job.book_root), job.options)
+        # (a section unit's HTML is lxml's, see `split_units`; a folio sheet's is not)
+        laid = final_layout(job.html, Path(job.book_root), job.options,
+                            lxml_written=not job.keep_folios)
         document = laid.document
         folios = tuple(_folio_kind(p) for p in document.pages)
         if not job.keep_folios:
