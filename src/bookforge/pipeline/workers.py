@@ -54,7 +54,7 @@ def _warm_up(job: UnitJob) -> None:
 
 class UnitPool:
     """A context manager whose `run` lays units out: in worker processes, or in this
-    process for `jobs` 1 (or a single unit, which a process would only delay)."""
+    process for `jobs` 1 (or a single unit, see `_here`)."""
 
     def __init__(self, jobs: int | None) -> None:
         self.workers = worker_count(jobs)
@@ -185,8 +185,13 @@ class UnitPool:
             if held:
                 self._turn.acquire()
 
-    def _here(self, count: int) -> bool:
-        return self.workers == 1 or (count == 1 and not self.shared)
+    def _here(self, count: int, meanwhile: Callable[[], None] | None = None) -> bool:
+        """Whether to do `count` jobs in this process: with one worker, or a single job
+        no other work overlaps (a process would only delay it), unless the workers
+        are running already (warm: they laid out the book's fonts) and this process has
+        `meanwhile` work to do while one of them lays the unit out."""
+        alone = count == 1 and not self.shared and (meanwhile is None or self._pool is None)
+        return self.workers == 1 or alone
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         """`function` of each item (plain data both ways), in the workers."""
@@ -201,7 +206,7 @@ class UnitPool:
 
     def run(self, jobs: Sequence[UnitJob], arrived: Arrived | None = None,
             meanwhile: Callable[[], None] | None = None) -> list[UnitLayout]:
-        if self._here(len(jobs)):
+        if self._here(len(jobs), meanwhile):
             return in_process(jobs, arrived, meanwhile)
         pool = self._executor()
         # the longest units first, so no core waits on one long unit started last
