@@ -433,8 +433,9 @@ def test_pdf_a3u_variant(minimal: Path, tmp_path: Path) -> None:
 def test_missing_font_is_a_warning(minimal: Path, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from bookforge.pdf import layout as pdf
+    from bookforge.pdf import options
 
-    monkeypatch.setattr(pdf, "missing_fonts", lambda: ("TeX Gyre Pagella",))
+    monkeypatch.setattr(options, "missing_fonts", lambda: ("TeX Gyre Pagella",))
     book, _ = load_book(minimal)
     result = pdf.write_pdf(render_print(transform_edition(book, "id")), minimal,
                            tmp_path / "x.pdf", book.config.trim)

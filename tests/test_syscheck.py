@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bookforge.pdf.layout import FONTS
+from bookforge.pdf.options import FONTS
 
 from .conftest import ROOT
 

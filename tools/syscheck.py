@@ -47,7 +47,7 @@ NEEDS = {
 }
 
 # The faces styles/print.css asks for and the Debian packages that ship them; the same
-# table as bookforge.pdf.layout.FONTS (tests/test_syscheck.py keeps the two equal).
+# table as bookforge.pdf.options.FONTS (tests/test_syscheck.py keeps the two equal).
 FONTS = {"TeX Gyre Pagella": "fonts-texgyre", "Noto Sans": "fonts-noto-core"}
 FALLBACK_HINT = "make book FONTS=fallback"
 

@@ -12,6 +12,7 @@ build keeps its formatted citations in the same folder (`cached_formatter`).
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
 import pickle
 import re
@@ -22,8 +23,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote
-
-import weasyprint
 
 from .. import __version__
 from ..files import styles_dir
@@ -47,6 +46,13 @@ class Runner(Protocol):
 def cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "bookforge" / "units"
+
+
+@lru_cache(maxsize=1)
+def weasyprint_version() -> str:
+    """The installed WeasyPrint's version, read without importing it (this process need
+    not lay anything out)."""
+    return importlib.metadata.version("weasyprint")
 
 
 @lru_cache(maxsize=4)
@@ -83,7 +89,7 @@ def _files_read(html: str, root: Path) -> list[str]:
 def unit_key(job: UnitJob) -> str:
     digest = hashlib.sha256(MAGIC)
     css = (styles_dir() / "print.css").read_bytes()
-    for part in (weasyprint.__version__, __version__, repr(job.options),
+    for part in (weasyprint_version(), __version__, repr(job.options),
                  repr(sorted(job.doc_ids)), fonts_identity(os.environ.get("FONTCONFIG_FILE", "")),
                  *_files_read(job.html, Path(job.book_root))):
         digest.update(part.encode("utf-8") + b"\0")

@@ -26,7 +26,7 @@ from ..files import atomic_path
 from ..i18n import roman
 from .cache import Runner, UnitCache, cached, in_process
 from .join import Joiner, Placement, join, label_ranges, placements
-from .layout import PdfOptions, font_diagnostics
+from .options import PdfOptions, font_diagnostics
 from .units import Unit, UnitJob, UnitLayout, split_units
 
 # Body anchors' places in the map `render` gets are offset by this from the front matter's:

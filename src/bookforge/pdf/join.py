@@ -17,13 +17,10 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
-from weasyprint.anchors import make_page_bookmark_tree
-from weasyprint.matrix import Matrix
 
 from .units import LINK_SCHEME, UnitLayout
 
@@ -199,20 +196,22 @@ def _prefix_ids(root: Any, prefix: str) -> None:
 
 
 def _outline(out: pikepdf.Pdf, units: Sequence[UnitLayout], where: Sequence[Placement]) -> None:
-    """One outline from every unit's bookmarks, nested by level across units as WeasyPrint
-    nests them within one document (its own `make_page_bookmark_tree`)."""
-    pages: list[Any] = [SimpleNamespace(bookmarks=[], height=0.0)] * len(out.pages)
+    """One outline from every unit's bookmarks, nested by level across units: a bookmark
+    goes under the last one of a lower level (an h4 after an h2 is one level down, as
+    WeasyPrint nests them within one document)."""
+    tree: list[Any] = []
+    open_levels: list[tuple[int, list[Any]]] = [(0, tree)]  # (level, its children)
     for unit, place in zip(units, where, strict=True):
         for n in range(unit.pages):
-            pages[place.first + n] = SimpleNamespace(bookmarks=list(unit.bookmarks[n]),
-                                                     height=unit.heights[n])
-    tree: list[Any] = []
-    skipped: list[int] = []
-    last_by_depth: list[Any] = [tree]
-    level = 0
-    for number, page in enumerate(pages):
-        matrix = Matrix(a=SCALE, d=-SCALE, f=page.height * SCALE)
-        level = make_page_bookmark_tree(page, skipped, last_by_depth, level, number, matrix)
+            height = unit.heights[n]
+            for level, label, (x, y), state in unit.bookmarks[n]:
+                while open_levels[-1][0] >= level:
+                    open_levels.pop()
+                children: list[Any] = []
+                # (CSS pixels from the top -> PDF points from the bottom)
+                point = (place.first + n, x * SCALE, (height - y) * SCALE)
+                open_levels[-1][1].append((label, point, children, state))
+                open_levels.append((level, children))
     if not tree:
         return
     root = out.make_indirect(Dictionary(Type=Name.Outlines))

@@ -15,9 +15,6 @@ import dataclasses
 import gc
 import logging
 import os
-import re
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,14 +32,12 @@ import weasyprint.layout.page
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from ..errors import Diagnostic, RenderError, error, warning
+from ..errors import Diagnostic, RenderError, error
 from ..files import atomic_path, styles_dir
+from .options import DEFAULT_OPTIONS, PdfOptions, font_diagnostics, page_css
 
 # The named page (styles/print.css) of the first part opener: arabic folios start there.
 BODY_START_PAGE = "body-start"
-# The faces print.css asks for, and the Debian packages that provide them.
-FONTS = {"TeX Gyre Pagella": "fonts-texgyre", "Noto Sans": "fonts-noto-core"}
-VARIANTS = ("pdf/a-3u", "pdf/ua-1")
 # Print-ready output: bleed for the trimmer and crop marks (the screen PDF has neither).
 PRINT_READY_CSS = "@page { bleed: 3mm; marks: crop; }"
 # Allocations between two young-generation collections while laying out (Python: 700).
@@ -69,43 +64,6 @@ class BookFetcher(URLFetcher):
                 return super().fetch(path.as_uri(), headers)
         self.refused.append(url)
         raise ValueError(f"bookforge refuses to read {url}")
-
-
-def page_css(trim: str) -> str:
-    """The @page size rule for a book.toml trim (A4, A5, B5, 6x9in, 155x230mm ...)."""
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(mm|cm|in)", trim)
-    size = f"{m[1]}{m[3]} {m[2]}{m[3]}" if m else trim
-    return f"@page {{ size: {size}; }}"
-
-
-@lru_cache(maxsize=1)
-def missing_fonts() -> tuple[str, ...]:
-    """The font families of FONTS that fontconfig does not know (all, without fc-list)."""
-    if not shutil.which("fc-list"):
-        return tuple(FONTS)
-    listed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True,
-                            check=False).stdout
-    families = {name.strip().casefold() for line in listed.splitlines()
-                for name in line.split(",")}
-    return tuple(f for f in FONTS if f.casefold() not in families)
-
-
-def font_diagnostics(target: Path) -> list[Diagnostic]:
-    missing = missing_fonts()
-    if not missing:
-        return []
-    packages = " ".join(sorted({FONTS[f] for f in missing}))
-    return [warning(target.name, 0, "font-missing",
-                    f"font(s) {', '.join(missing)} not installed; the PDF uses fallback "
-                    f"faces (install with: apt-get install {packages})")]
-
-
-@dataclass(frozen=True)
-class PdfOptions:
-    trim: str = "155x230mm"
-    tagged: bool = True
-    variant: str | None = None
-    print_ready: bool = False
 
 
 @dataclass(frozen=True)
@@ -232,7 +190,7 @@ def html_document(html: str, base_url: str, url_fetcher: URLFetcher,
     return _ParsedHTML(root, base_url, url_fetcher)
 
 
-def layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
+def layout(html: str, book_root: Path, options: PdfOptions = DEFAULT_OPTIONS,
            extra_css: str = "", lxml_written: bool = False) -> LaidOut:
     """Lay the print HTML out into pages (no PDF written yet); `extra_css` is appended last.
     `lxml_written`: lxml serialised `html` (a unit's, see `units.split_units`)."""
@@ -440,7 +398,7 @@ def _watched_layout(html: str, book_root: Path, options: PdfOptions, thieves: se
     raise AssertionError("unreachable: the last attempt is not watched")
 
 
-def final_layout(html: str, book_root: Path, options: PdfOptions = PdfOptions(),
+def final_layout(html: str, book_root: Path, options: PdfOptions = DEFAULT_OPTIONS,
                  relayout: Callable[[Mapping[str, int]], str] | None = None,
                  lxml_written: bool = False) -> LaidOut:
     """The layout the PDF is written from. `relayout`, when given, gets the anchor pages of

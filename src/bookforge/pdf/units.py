@@ -27,7 +27,7 @@ from typing import Any
 
 import lxml.html
 
-from .layout import PdfOptions, fewer_collections, final_layout
+from .options import PdfOptions
 
 # Top-level sections that print the page numbers of other sections: each starts a dependent
 # unit (the front matter after the contents stays in the contents' unit).
@@ -214,6 +214,7 @@ def _strip_folios(page: Any, kind: str) -> None:
 def lay_out_unit(job: UnitJob) -> UnitLayout:
     """Lay one unit out (footnotes repaired within it) and write its PDF fragment."""
     from ..epub.pagelist import page_lines
+    from .layout import fewer_collections, final_layout  # (WeasyPrint: in the workers)
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     with fewer_collections():

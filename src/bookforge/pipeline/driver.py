@@ -25,7 +25,7 @@ from ..i18n import localizer
 from ..model import Book
 from ..pdf.cache import Runner, UnitCache, cache_dir, cached_formatter, in_process
 from ..pdf.edition import PrintedEdition, print_edition
-from ..pdf.layout import PdfOptions
+from ..pdf.options import PdfOptions
 from ..render import common_values, print_renderer, render_epub
 from ..render.parallel import parallel_values, render_parallel_epub, render_parallel_print
 from ..source.load import load_book

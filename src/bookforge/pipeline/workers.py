@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from ..pdf.cache import Arrived, Runner, in_process
-from ..pdf.layout import PdfOptions
+from ..pdf.options import PdfOptions
 from ..pdf.units import UnitJob, UnitLayout, lay_out_unit
 
 T = TypeVar("T")

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import BookforgeError
 from ..pdf.cache import UnitCache, cache_dir
 from ..pdf.edition import print_edition, write_section_pdf
-from ..pdf.layout import PdfOptions
+from ..pdf.options import PdfOptions
 from ..render import print_renderer
 from ..transform import EditionContent
 from .engine import Snapshot
