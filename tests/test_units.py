@@ -17,6 +17,8 @@ from typing import Any
 
 import pikepdf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from bookforge.pdf import cache as unit_cache
@@ -459,3 +461,35 @@ def test_units_lxml_cannot_parse_alike_go_to_weasyprint(body: str) -> None:
         f"<!DOCTYPE html><html><head><title>t</title></head><body>{body}</body></html>"),
         encoding="unicode")
     assert pdf_layout._lxml_tree(html) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.integers(1, 6), max_size=4), min_size=1, max_size=6),
+       st.floats(0, 700))
+def test_outline_nests_as_weasyprint_nests_one_document(pages: list[list[int]],
+                                                         y: float) -> None:
+    # the joined outline's tree is the one WeasyPrint builds for the same bookmarks in one
+    # document, whatever levels are skipped or repeated across unit boundaries
+    from types import SimpleNamespace
+
+    from weasyprint.anchors import make_page_bookmark_tree
+    from weasyprint.matrix import Matrix
+
+    from bookforge.pdf.join import SCALE, bookmark_tree, placements
+    from bookforge.pdf.units import UnitLayout
+
+    marks = [tuple((level, f"b{p}.{i}", (3.0 * i, y / (i + 1)), "open")
+                   for i, level in enumerate(levels)) for p, levels in enumerate(pages)]
+    units = [UnitLayout(f"u{p}", b"", 1, {}, ("",), (m,), (500.0,), (("", "", ""),))
+             for p, m in enumerate(marks)]
+    where = placements(units)  # (each unit one page and a blank verso)
+    expected: list = []
+    skipped: list[int] = []
+    last_by_depth: list = [expected]
+    level = 0
+    for place, m in zip(where, marks, strict=True):
+        page = SimpleNamespace(bookmarks=list(m))
+        matrix = Matrix(a=SCALE, d=-SCALE, f=500.0 * SCALE)
+        level = make_page_bookmark_tree(page, skipped, last_by_depth, level, place.first,
+                                        matrix)
+    assert bookmark_tree(units, where) == expected

@@ -195,10 +195,10 @@ def _prefix_ids(root: Any, prefix: str) -> None:
             stack.append(kids)
 
 
-def _outline(out: pikepdf.Pdf, units: Sequence[UnitLayout], where: Sequence[Placement]) -> None:
-    """One outline from every unit's bookmarks, nested by level across units: a bookmark
-    goes under the last one of a lower level (an h4 after an h2 is one level down, as
-    WeasyPrint nests them within one document)."""
+def bookmark_tree(units: Sequence[UnitLayout], where: Sequence[Placement]) -> list[Any]:
+    """Every unit's bookmarks nested by level across units, as (label, (page, x, y) in PDF
+    points, children, state): a bookmark goes under the last one of a lower level (an h4
+    after an h2 is one level down, as WeasyPrint nests them within one document)."""
     tree: list[Any] = []
     open_levels: list[tuple[int, list[Any]]] = [(0, tree)]  # (level, its children)
     for unit, place in zip(units, where, strict=True):
@@ -209,9 +209,15 @@ def _outline(out: pikepdf.Pdf, units: Sequence[UnitLayout], where: Sequence[Plac
                     open_levels.pop()
                 children: list[Any] = []
                 # (CSS pixels from the top -> PDF points from the bottom)
-                point = (place.first + n, x * SCALE, (height - y) * SCALE)
+                point = (place.first + n, x * SCALE, -SCALE * y + height * SCALE)
                 open_levels[-1][1].append((label, point, children, state))
                 open_levels.append((level, children))
+    return tree
+
+
+def _outline(out: pikepdf.Pdf, units: Sequence[UnitLayout], where: Sequence[Placement]) -> None:
+    """One outline from every unit's bookmarks (`bookmark_tree`)."""
+    tree = bookmark_tree(units, where)
     if not tree:
         return
     root = out.make_indirect(Dictionary(Type=Name.Outlines))
