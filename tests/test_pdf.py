@@ -329,12 +329,15 @@ def test_footnotes_on_the_page_of_their_call(layouts: dict[str, Any], lang: str)
     assert {f: p for f, p in calls.items() if placed[f] != p} == {}
 
 
-def test_a_footnote_thief_stops_the_layout_at_its_page(
+@pytest.mark.parametrize("in_place", [True, False], ids=["in-place", "restarted"])
+def test_a_footnote_thief_is_repaired_at_its_page(
         book: Book, unit_htmls: dict[str, tuple[str, ...]],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The repair does not wait for the whole unit: the layout stops at the page that sent a
-    footnote away (layout._watched_remake_page) and starts again with that paragraph kept
-    whole; the PDF is the one laid out with the repair given from the start."""
+        monkeypatch: pytest.MonkeyPatch, in_place: bool) -> None:
+    """The repair does not wait for the whole unit: the page that sent a footnote away is
+    laid out again at once with its last paragraph kept whole (layout._watched_remake_page),
+    or, where that cannot be done in place, the layout stops there and starts again with
+    the paragraph's CSS; either way the PDF is the one laid out with the repair given from
+    the start."""
     options = PdfOptions(trim=book.config.trim)
     found = None
     for html in unit_htmls["id"]:  # a unit of the sample book whose plain layout has one
@@ -355,12 +358,20 @@ def test_a_footnote_thief_stops_the_layout_at_its_page(
 
     remake = layout._REMAKE_PAGE
     monkeypatch.setattr(layout, "_REMAKE_PAGE", counted)
+    if not in_place:
+        monkeypatch.setattr(layout, "_keep_lines", lambda root, block: False)
     laid = layout.final_layout(html, book.root, options)
     pages = len(laid.document.pages)
-    assert laid.layouts == 2
-    stopped = made.index(0, 1)  # pages the first (stopped) layout made
-    assert stopped < len(plain.document.pages)
-    assert len(made) == stopped + pages
+    if in_place:  # one layout, the thief's page made twice in a row
+        assert laid.layouts == 1
+        assert len(made) == pages + 1
+        page = next(made[i] for i in range(1, len(made)) if made[i] == made[i - 1])
+        assert made == [*range(page + 1), *range(page, pages)]
+    else:  # the first layout stopped at the thief's page
+        assert laid.layouts == 2
+        stopped = made.index(0, 1)  # pages the first (stopped) layout made
+        assert stopped < len(plain.document.pages)
+        assert len(made) == stopped + pages
     calls, placed, _ = footnote_pages(laid.document)
     assert {f: p for f, p in calls.items() if placed[f] != p} == {}
     monkeypatch.setattr(layout, "_REMAKE_PAGE", remake)

@@ -337,13 +337,13 @@ class _Thief(Exception):
 
 
 # The thieves already kept while a layout is watched (see `_watched_remake_page`), or None.
-_WATCH: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar(
+_WATCH: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
     "bookforge_footnote_watch", default=None)
 _REMAKE_PAGE = weasyprint.layout.page.remake_page
 
 
-def _page_thief(page_box: Any, context: Any) -> str | None:
-    """The selector of the paragraph ending `page_box` when the page sent a footnote called
+def _page_thief(page_box: Any, context: Any) -> tuple[Any, str] | None:
+    """The block ending `page_box` and its selector when the page sent a footnote called
     on it to the next page (WeasyPrint's `context.reported_footnotes` after the page)."""
     reported = {f.element.get("id") for f in context.reported_footnotes
                 if getattr(f, "element", None) is not None}
@@ -356,21 +356,81 @@ def _page_thief(page_box: Any, context: Any) -> str | None:
     if block is None or block.element is None:
         return None
     root = page_box.children[0].element
-    return _selector(block.element, {child: parent for parent in root.iter()
-                                     for child in parent})
+    return block, _selector(block.element, {child: parent for parent in root.iter()
+                                            for child in parent})
+
+
+@dataclass
+class _PageStart:
+    """What laying one page out changes in WeasyPrint's layout context, as it was before
+    the page: restored, the page is laid out again as if for the first time."""
+
+    footnotes: list[Any]
+    reported: list[Any]
+    broken_out_of_flow: dict[Any, Any]
+    rendered_notes: list[Any]
+    remake_state: dict[str, Any]
+
+    @classmethod
+    def of(cls, context: Any, index: int) -> _PageStart:
+        state = context.page_maker[index][-1]
+        # (make_page replaces the reported footnotes and the broken out-of-flow boxes
+        # with lists of its own; it changes the rest in place)
+        return cls(list(context.footnotes), context.reported_footnotes,
+                   context.broken_out_of_flow, list(context.rendered_notes),
+                   {k: list(v) if isinstance(v, list) else v for k, v in state.items()})
+
+    def restore(self, context: Any, index: int) -> None:
+        context.footnotes[:] = self.footnotes
+        context.reported_footnotes = self.reported
+        context.broken_out_of_flow = self.broken_out_of_flow
+        context.rendered_notes[:] = self.rendered_notes
+        state = context.page_maker[index][-1]
+        state.clear()
+        state.update({k: list(v) if isinstance(v, list) else v
+                      for k, v in self.remake_state.items()})
+
+
+def _keep_lines(root_box: Any, block: Any) -> bool:
+    """Give the paragraph of `block` (a laid-out block of line boxes) `orphans: 3` in the
+    box tree the pages are laid out from, as `keep_footnotes_css` would have given it: its
+    boxes get a style of their own (a computed style is shared by like siblings). False
+    where that cannot be done alike (an anonymous block, a paragraph whose lines are in
+    blocks of their own): the layout then starts again with the CSS."""
+    style = block.style
+    if type(block).__name__ != "BlockBox" or type(style).__name__ != "ComputedStyle":
+        return False
+    if any(type(c).__name__ != "LineBox" for c in block.children):
+        return False
+    kept = style.copy()
+    kept["orphans"] = kept.specified["orphans"] = 3
+    found = False
+    for box in _descendants(root_box):
+        if box.style is style and box.element is block.element:
+            box.style = found = kept
+    return bool(found)
 
 
 def _watched_remake_page(index, context, root_box, html):  # type: ignore[no-untyped-def]
     """WeasyPrint's `remake_page`, which lays out one page; while a layout is watched, a page
-    that sends a footnote away from its call's page stops the layout there (`_Thief`), so
-    the repair does not wait for the rest of the document to be laid out first."""
-    page, resume_at = _REMAKE_PAGE(index, context, root_box, html)
+    that sends a footnote away from its call's page is laid out again at once with the
+    paragraph ending it kept off the page (`_keep_lines`), the pages before it as they
+    were; where that cannot be done the layout stops there (`_Thief`) and starts again
+    with the paragraph's CSS."""
     kept = _WATCH.get()
-    if kept is not None:
-        selector = _page_thief(page, context)
-        if selector is not None and selector not in kept:
-            raise _Thief(selector)
-    return page, resume_at
+    if kept is None:
+        return _REMAKE_PAGE(index, context, root_box, html)
+    start = _PageStart.of(context, index)
+    for _ in range(FOOTNOTE_PASSES + 1):
+        page, resume_at = _REMAKE_PAGE(index, context, root_box, html)
+        thief = _page_thief(page, context)
+        if thief is None or thief[1] in kept:
+            return page, resume_at
+        kept.add(thief[1])
+        if not _keep_lines(root_box, thief[0]):
+            raise _Thief(thief[1])
+        start.restore(context, index)
+    raise _Thief(thief[1])  # (still sending footnotes away: the CSS way decides)
 
 
 weasyprint.layout.page.remake_page = _watched_remake_page
@@ -383,14 +443,15 @@ def keep_footnotes_css(selectors: set[str]) -> str:
 def _watched_layout(html: str, book_root: Path, options: PdfOptions, thieves: set[str],
                     lxml_written: bool = False) -> tuple[LaidOut, int]:
     """Lay `html` out keeping the footnotes of `thieves` (selectors, see `footnote_thieves`)
-    on their calls' pages. A layout that meets a new thief stops at its page and starts
-    again with it kept, at most FOOTNOTE_PASSES times; returns the layout and the (partial)
-    layouts it took."""
+    on their calls' pages. A new thief is kept as its page is laid out (the selectors are
+    added to `thieves`); one that cannot be kept so stops the layout at its page, and it
+    starts again with the thieves' CSS, at most FOOTNOTE_PASSES times; returns the layout
+    and the (partial) layouts it took."""
     for attempt in range(FOOTNOTE_PASSES + 1):
-        token = _WATCH.set(frozenset(thieves) if attempt < FOOTNOTE_PASSES else None)
+        css = keep_footnotes_css(thieves)
+        token = _WATCH.set(thieves if attempt < FOOTNOTE_PASSES else None)
         try:
-            return layout(html, book_root, options, keep_footnotes_css(thieves),
-                          lxml_written), attempt + 1
+            return layout(html, book_root, options, css, lxml_written), attempt + 1
         except _Thief as found:
             thieves.add(found.selector)
         finally:
