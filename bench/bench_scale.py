@@ -1,6 +1,7 @@
 """Benchmark at scale: a long book generated from book/ (every chapter repeated, its ids
-renamed per copy), its Indonesian PDF built by bookforge (tagged, in layout units) cold and
-again after one sentence is appended to one chapter, against the same Markdown through
+renamed per copy), its Indonesian PDF built by bookforge (tagged, in layout units) cold,
+again after one sentence is appended to one chapter, and again after paragraphs that add
+pages to it (every later folio moves), against the same Markdown through
 pandoc -> WeasyPrint (untagged, one document) as the baseline. Prints pages, wall times,
 the peak resident memory of each process tree and the ratios to the targets.
 
@@ -139,11 +140,23 @@ def main() -> int:
         pdf = next(out.glob("*-id.pdf"))
         pages = len(PdfReader(pdf).pages)
         edited = chapters[len(chapters) // 2]
+        original = edited.read_text(encoding="utf-8")
         edited.write_text(edited.read_text(encoding="utf-8").rstrip("\n")
                           + "\n\nSatu kalimat lagi ditambahkan untuk uji bangun ulang.\n",
                           encoding="utf-8")
         rebuild, rebuild_rss, rebuild_log = measured(build, env)
+        # an edit that moves every later page: the units that print page numbers (contents,
+        # index, contributors) and the later folio sheets are laid out again too
+        paragraph = ("Paragraf tambahan ini menggeser halaman-halaman berikutnya dalam "
+                     "uji bangun ulang, sehingga nomor halaman di daftar isi dan indeks "
+                     "ikut berubah. ") * 6
+        edited.write_text(edited.read_text(encoding="utf-8")
+                          + "".join(f"\n\n{paragraph}\n" for _ in range(8)),
+                          encoding="utf-8")
+        shifted, shifted_rss, shifted_log = measured(build, env)
+        shifted_pages = len(PdfReader(pdf).pages)
         # the baseline: the same Indonesian Markdown, one pandoc HTML, one WeasyPrint PDF
+        edited.write_text(original, encoding="utf-8")  # the baseline: the cold build's text
         markdown = "\n\n".join(FRONT_MATTER_RE.sub("", p.read_text(encoding="utf-8"))
                                for p in chapters)
         where = chapters[0].parent  # image paths are relative to a part folder
@@ -156,13 +169,16 @@ def main() -> int:
         _, weasy_rss, _ = measured(weasy, cwd=where)
         baseline = time.perf_counter() - start
         base_pages = len(PdfReader(where / "baseline.pdf").pages)
-    rss = max(cold_rss, rebuild_rss)
+    rss = max(cold_rss, rebuild_rss, shifted_rss)
     print(f"scale: book/ chapters x{args.copies}, Indonesian edition, {os.cpu_count()} CPUs, "
           f"--jobs {args.jobs}")
     print(f"  bookforge cold (tagged)   {cold:7.1f} s  {pages} pages  peak RSS {cold_rss:6.0f} MB")
     print(f"    {stages(cold_log, cold)}")
     print(f"  bookforge one-chapter edit{rebuild:7.1f} s            peak RSS {rebuild_rss:6.0f} MB")
     print(f"    {stages(rebuild_log, rebuild)}")
+    print(f"  edit adding {shifted_pages - pages} pages     {shifted:7.1f} s            peak RSS "
+          f"{shifted_rss:6.0f} MB (later folios move; no target)")
+    print(f"    {stages(shifted_log, shifted)}")
     print(f"  pandoc -> weasyprint      {baseline:7.1f} s  {base_pages} pages  "
           f"peak RSS {max(pandoc_rss, weasy_rss):6.0f} MB (untagged baseline)")
     print(f"  cold / baseline           {cold / baseline:7.2f}x  (target <= {TARGETS['cold']})")
