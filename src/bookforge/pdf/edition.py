@@ -202,9 +202,11 @@ def _print_edition(render: Render, book_root: Path, options: PdfOptions,
                                      f"unit(s) {', '.join(missing)} missing once page "
                                      "numbers are known")])
         # the folio sheets of the pages already placed are laid out beside them (the
-        # cache keeps them for `folio_sheets`)
-        laid = run([*(job(again[u.name]) for u in ready), *early])
-        early = []
+        # cache keeps them for `folio_sheets`): half beside the next round when there is
+        # one, which the contents, the last unit, would otherwise have a worker to itself
+        now, early = ((early[:len(early) // 2], early[len(early) // 2:])
+                      if len(waiting) > len(ready) else (early, []))
+        laid = run([*(job(again[u.name]) for u in ready), *now])
         layouts.update(zip((u.name for u in ready), laid[:len(ready)], strict=True))
         used.update({u.name: _folios_of(again[u.name], folios) for u in ready})
         waiting = [u for u in waiting if u not in ready]
