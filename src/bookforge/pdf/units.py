@@ -138,19 +138,15 @@ def split_units(html: str, folios: Mapping[str, str] | None = None,
     # edition's `body.parallel-edition`)
     body_attrs = "".join(f' {k}="{escape(v)}"' for k, v in tree.body.attrib.items())
     strings = {name: "" for name in CARRIED_STRINGS}
+    setters = _string_setters(tree.body)
     units = []
     for group in _groups(tree.body):
         # a unit carries the strings earlier units set and it does not set itself: the
         # root element sets them again on each of its pages
         found = {name: "" for name in CARRIED_STRINGS}
         for element in group:
-            for node in element.iter():
-                if not isinstance(node.tag, str):
-                    continue
-                for name in CARRIED_STRINGS:
-                    if name in _classes(node):
-                        found[name] = found[name] if name == "book-title" and found[name] \
-                            else _text(node)
+            for name, text in setters.get(element, ()):
+                found[name] = found[name] if name == "book-title" and found[name] else text
         carried = ", ".join(f"{name} {_css_string(strings[name])}" for name in CARRIED_STRINGS
                             if strings[name] and not found[name])
         strings.update({name: value for name, value in found.items() if value})
@@ -164,6 +160,23 @@ def split_units(html: str, folios: Mapping[str, str] | None = None,
                 f"<body{body_attrs}>{body}</body></html>")
         units.append(Unit(ids[0], tuple(ids), page, dependent, targets))
     return units
+
+
+def _string_setters(body: Any) -> dict[Any, list[tuple[str, str]]]:
+    """Per top-level element of `body`, the CARRIED_STRINGS its elements set, as (name,
+    text), each name's in document order. (Found by XPath: walking every element of a long
+    book in Python was most of splitting it.)"""
+    tops = {child for child in body if isinstance(child.tag, str)}
+    found: dict[Any, list[tuple[str, str]]] = {}
+    for name in CARRIED_STRINGS:
+        for node in body.xpath(f'.//*[contains(@class, "{name}")]'):
+            if name not in _classes(node):
+                continue
+            top = node
+            while top not in tops:
+                top = top.getparent()
+            found.setdefault(top, []).append((name, _text(node)))
+    return found
 
 
 def _unit_body(group: Sequence[Any], folios: Mapping[str, str] | None
