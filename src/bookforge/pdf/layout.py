@@ -377,8 +377,7 @@ class _PageStart:
         # (make_page replaces the reported footnotes and the broken out-of-flow boxes
         # with lists of its own; it changes the rest in place)
         return cls(list(context.footnotes), context.reported_footnotes,
-                   context.broken_out_of_flow, list(context.rendered_notes),
-                   {k: list(v) if isinstance(v, list) else v for k, v in state.items()})
+                   context.broken_out_of_flow, list(context.rendered_notes), _copied(state))
 
     def restore(self, context: Any, index: int) -> None:
         context.footnotes[:] = self.footnotes
@@ -387,8 +386,12 @@ class _PageStart:
         context.rendered_notes[:] = self.rendered_notes
         state = context.page_maker[index][-1]
         state.clear()
-        state.update({k: list(v) if isinstance(v, list) else v
-                      for k, v in self.remake_state.items()})
+        state.update(_copied(self.remake_state))
+
+
+def _copied(state: dict[str, Any]) -> dict[str, Any]:
+    """A page's remake state with lists of its own (make_page appends to them)."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in state.items()}
 
 
 def _keep_lines(root_box: Any, block: Any) -> bool:

@@ -191,14 +191,8 @@ def print_renderer(content: EditionContent, resource_url=None  # type: ignore[no
         resource_url=resource_url or (lambda p: p),
         allow_html=content.book.config.allow_html,
     )
-    views: list[tuple[list[DocView], list[PartView]]] = []
-
-    def render(anchor_pages: Mapping[str, int] | None) -> str:
-        if not views:
-            views.append(_views(content, ctx))
-        return _render_print(content, loc, *views[0], anchor_pages)
-
-    return render
+    front, parts = _views(content, ctx)
+    return lambda anchor_pages: _render_print(content, loc, front, parts, anchor_pages)
 
 
 def _render_print(content: EditionContent, loc: Localizer, front: list[DocView],
