@@ -7,6 +7,7 @@ must, a corrupt entry is laid out again, a changed stylesheet invalidates everyt
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -22,7 +23,9 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from bookforge.pdf import cache as unit_cache
+from bookforge.pdf import join as pdf_join
 from bookforge.pdf import layout as pdf_layout
+from bookforge.pdf import units as pdf_units
 from bookforge.pdf.cache import UnitCache, in_process
 from bookforge.pdf.edition import PrintedEdition, print_edition
 from bookforge.pdf.layout import PdfOptions
@@ -302,6 +305,34 @@ def test_one_chapter_edit_lays_out_that_unit_and_the_page_lists(
     assert (tmp_path / "edited.pdf").read_bytes() == (tmp_path / "fresh.pdf").read_bytes()
     moved = cold.anchor_pages["01-harbour-03-witnesses"]
     assert edited.anchor_pages["01-harbour-03-witnesses"] > moved
+
+
+def test_the_join_reads_what_the_workers_found_or_walks_the_file(
+        fixture_book: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each unit's worker names the objects the join edits (elements under the Document,
+    links to other units) as the join's own walk of the file finds them; numbers that are
+    not those objects make the join walk the file, to the same PDF."""
+    book_dir = fixture_book("units")
+    first = printed(book_dir, UnitCache(tmp_path / "cache"), tmp_path / "a.pdf")
+    for unit in first.units:
+        if not unit.pdf:
+            continue
+        with pikepdf.open(io.BytesIO(unit.pdf)) as source:
+            outside = tuple(e.objgen[0] for e in pdf_join._outside_elements(source))
+            links = tuple((a.objgen[0], name) for a, name in pdf_join._unit_links(source))
+        assert (unit.outside, unit.links) == (outside, links), unit.name
+    assert sum(len(u.links or ()) for u in first.units) > 20
+    assert all(u.outside for u in first.units if u.pdf)
+    found = pdf_units.pdf_objects
+
+    def shifted(pdf: Any) -> tuple[tuple[int, ...], tuple[tuple[int, str], ...]]:
+        outside, links = found(pdf)
+        return tuple(n + 1 for n in outside), tuple((n + 1, name) for n, name in links)
+
+    monkeypatch.setattr(pdf_units, "pdf_objects", shifted)
+    walked = printed(book_dir, UnitCache(tmp_path / "other"), tmp_path / "b.pdf")
+    assert walked.units[1].outside != first.units[1].outside
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
 
 
 def test_corrupt_entry_is_laid_out_again(fixture_book: Any, tmp_path: Path) -> None:

@@ -269,8 +269,8 @@ def _name_tree(out: pikepdf.Pdf, names: dict[str, Any]) -> Any:
 
 
 def _unit_links(source: pikepdf.Pdf) -> list[tuple[Any, str]]:
-    """Links the unit could not resolve (`LINK_SCHEME` URIs), made links to the named
-    destination of the same name (the join drops those no unit has); with their names."""
+    """The link annotations to `LINK_SCHEME` URIs (links the unit could not resolve), with
+    the names they point to."""
     links = []
     for page in source.pages:
         for annot in page.obj.get("/Annots", []):
@@ -278,15 +278,44 @@ def _unit_links(source: pikepdf.Pdf) -> list[tuple[Any, str]]:
             if action is None or action.get("/S") != Name.URI:
                 continue
             uri = str(action.URI)
-            if not uri.startswith(LINK_SCHEME):
-                continue
-            del annot["/A"]
-            name = uri[len(LINK_SCHEME):]
-            if "/Contents" in annot:
-                annot.Contents = String(name)
-            annot.Dest = String(name)
-            links.append((annot, name))
+            if uri.startswith(LINK_SCHEME):
+                links.append((annot, uri[len(LINK_SCHEME):]))
     return links
+
+
+def _link_to_name(annot: Any, name: str) -> None:
+    """A `LINK_SCHEME` link made a link to the named destination `name` (the join drops
+    those no unit has)."""
+    del annot["/A"]
+    if "/Contents" in annot:
+        annot.Contents = String(name)
+    annot.Dest = String(name)
+
+
+def _found_by_worker(source: pikepdf.Pdf, unit: UnitLayout
+                     ) -> tuple[list[Any], list[tuple[Any, str]]] | None:
+    """`_outside_elements` and `_unit_links` of the unit, from the object numbers its
+    worker found (`units.pdf_objects`); None if it found none or one is not what it
+    should be (an element whose parent is the Document, a link annotation to that name)."""
+    if unit.outside is None or unit.links is None:
+        return None
+    try:
+        outside = [source.get_object(number, 0) for number in unit.outside]
+        links = [(source.get_object(number, 0), name) for number, name in unit.links]
+        root = source.Root.get("/StructTreeRoot")
+        documents = ({e.objgen for e in root.K if e.get("/S") == Name.Document}
+                     if root is not None else set())
+        if not all(isinstance(e, Dictionary) and "/P" in e and e.P.objgen in documents
+                   for e in outside):
+            return None
+        for annot, name in links:
+            action = annot.get("/A") if isinstance(annot, Dictionary) else None
+            if (action is None or action.get("/S") != Name.URI
+                    or str(action.URI) != LINK_SCHEME + name):
+                return None
+    except (pikepdf.PdfError, AttributeError, TypeError, ValueError):
+        return None
+    return outside, links
 
 
 def _stamp_folio(out: pikepdf.Pdf, page: pikepdf.Page, sheet: pikepdf.Page) -> None:
@@ -348,12 +377,19 @@ class Joiner:
                 return
             self.prepared.pop(index).source.close()
         source = pikepdf.open(io.BytesIO(unit.pdf))
-        outside = (_outside_elements(source)
-                   if self.tagged and "/StructTreeRoot" in source.Root else [])
+        found = _found_by_worker(source, unit)
+        if found is None:
+            found = (_outside_elements(source)
+                     if self.tagged and "/StructTreeRoot" in source.Root else [],
+                     _unit_links(source))
+        outside, links = found
+        for annot, name in links:
+            _link_to_name(annot, name)
         names = source.Root.get("/Names")
         dests = ([(str(k), v) for k, v in pikepdf.NameTree(names.Dests).items()]
                  if names is not None and "/Dests" in names else [])
-        self.prepared[index] = _Prepared(unit.pdf, source, outside, _unit_links(source), dests)
+        self.prepared[index] = _Prepared(unit.pdf, source, outside if self.tagged else [],
+                                         links, dests)
 
     def finish(self, units: Sequence[UnitLayout], ranges: Sequence[tuple[int, str, int]],
                folio_sheets: Sequence[bytes] | None, folio_kinds: Sequence[str],

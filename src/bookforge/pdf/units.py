@@ -80,6 +80,11 @@ class UnitLayout:
     lines: tuple[tuple[str, str, str], ...]  # per page: (section id, first words, before)
     refused: tuple[str, ...] = ()
     layouts: int = 1  # WeasyPrint layouts it took (footnote repairs add some)
+    # what the join reads in the unit's PDF, found by the worker (see `pdf_objects`), as
+    # object numbers: its elements under the Document reachable from its ParentTree, and its
+    # `LINK_SCHEME` link annotations with their targets; None: the join finds them itself
+    outside: tuple[int, ...] | None = None
+    links: tuple[tuple[int, str], ...] | None = None
 
 
 # -- splitting ------------------------------------------------------------------------------
@@ -239,8 +244,10 @@ def lay_out_unit(job: UnitJob) -> UnitLayout:
         if not job.keep_folios:
             for page, kind in zip(document.pages, folios, strict=True):
                 _strip_folios(page, kind)
+        found: list[tuple[tuple[int, ...], tuple[tuple[int, str], ...]]] = []
         pdf = document.write_pdf(pdf_tags=job.options.tagged, pdf_variant=job.options.variant,
-                                 custom_metadata=True)
+                                 custom_metadata=True,
+                                 finisher=lambda _document, pdf: found.append(pdf_objects(pdf)))
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:
@@ -252,4 +259,58 @@ def lay_out_unit(job: UnitJob) -> UnitLayout:
                         for p in document.pages),
         heights=tuple(float(p.height) for p in document.pages),
         lines=page_lines(document, job.doc_ids), refused=laid.refused,
-        layouts=laid.layouts)
+        layouts=laid.layouts, outside=found[0][0] if found else None,
+        links=found[0][1] if found else None)
+
+
+def _number(reference: Any) -> int | None:
+    """The object number of a pydyf reference (b"12 0 R"), or None."""
+    if isinstance(reference, bytes) and reference.endswith(b" 0 R"):
+        return int(reference.split()[0])
+    return None
+
+
+def pdf_objects(pdf: Any) -> tuple[tuple[int, ...], tuple[tuple[int, str], ...]]:
+    """What the join would otherwise find by walking the unit's file (`join._Prepared`),
+    read in WeasyPrint's PDF objects (pydyf) before it writes them, where it costs a tenth:
+    the elements whose parent is the Document, reached from the ParentTree as
+    `join._outside_elements` reaches them; the link annotations to `LINK_SCHEME` URIs as
+    `join._unit_links` finds them (page by page, in /Annots order). The join checks each
+    object it is given and walks the file itself if one is not what it should be."""
+    objects = {obj.number: obj for obj in pdf.objects if hasattr(obj, "number")}
+
+    def get(reference: Any) -> Any:
+        number = _number(reference)
+        return objects.get(number) if number is not None else None
+
+    outside: list[int] = []
+    root = get(pdf.catalog.get("StructTreeRoot"))
+    if isinstance(root, dict):
+        documents = {_number(r) for r in root.get("K", ())
+                     if isinstance(get(r), dict) and get(r).get("S") == "/Document"}
+        tree = get(root.get("ParentTree"))
+        nums = list(tree.get("Nums", ())) if isinstance(tree, dict) else []
+        seen: set[int] = set()
+        for value in nums[1::2]:
+            for reference in value if isinstance(value, list) else [value]:
+                number = _number(reference)
+                element = objects.get(number) if number is not None else None
+                while isinstance(element, dict) and number not in seen and "P" in element:
+                    seen.add(number)
+                    parent = _number(element["P"])
+                    if parent in documents:
+                        outside.append(number)
+                        break
+                    number, element = parent, objects.get(parent)
+    links: list[tuple[int, str]] = []
+    kids = pdf.pages["Kids"]  # (pydyf lists a page as: number, 0, "R")
+    for page in (objects.get(n) for n in kids[::3]):
+        for reference in (page or {}).get("Annots", ()):
+            annot, number = get(reference), _number(reference)
+            action = annot.get("A") if isinstance(annot, dict) else None
+            uri = action.get("URI") if isinstance(action, dict) else None
+            if (number is not None and isinstance(action, dict) and action.get("S") == "/URI"
+                    and isinstance(getattr(uri, "string", None), str)
+                    and uri.string.startswith(LINK_SCHEME)):
+                links.append((number, uri.string[len(LINK_SCHEME):]))
+    return tuple(outside), tuple(links)
