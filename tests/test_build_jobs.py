@@ -221,3 +221,40 @@ def test_editions_at_once_take_turns_in_this_process(minimal: Path, tmp_path: Pa
         for other_start, other_end, other, other_name in spans:
             assert thread == other or end <= other_start or other_end <= start, \
                 f"{name} and {other_name} ran at the same time"
+
+
+def _stamp(seconds: float) -> float:
+    """(in a worker) Sleep, then the time it ended (CLOCK_MONOTONIC: one clock for every
+    process)."""
+    time.sleep(seconds)
+    return time.monotonic()
+
+
+def test_the_earlier_editions_work_goes_first_in_the_shared_queue() -> None:
+    """Editions share the workers by rank: work of a later edition already queued waits
+    while an earlier edition's work is laid out (only what was handed to the processes,
+    one per worker and one more, goes first)."""
+    from bookforge.pipeline.workers import UnitPool
+
+    ended: dict[str, list[float]] = {}
+    queued = threading.Event()
+
+    def edition(name: str, rank: int) -> None:
+        pool.rank(rank)
+        if rank:
+            queued.set()
+        ended[name] = pool.map(_stamp, [0.2] * 6)
+
+    with UnitPool(2) as pool:
+        pool.shared = True
+        pool.start()
+        later = threading.Thread(target=edition, args=("later", 1))
+        later.start()
+        queued.wait(10)
+        time.sleep(0.1)  # (its six are queued: three in the processes' hands)
+        earlier = threading.Thread(target=edition, args=("earlier", 0))
+        earlier.start()
+        later.join(30)
+        earlier.join(30)
+    assert len(ended["earlier"]) == len(ended["later"]) == 6
+    assert max(ended["earlier"]) < sorted(ended["later"])[3]

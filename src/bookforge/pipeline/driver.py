@@ -133,6 +133,7 @@ def build(book_dir: Path, options: BuildOptions, progress: Progress = _noop) -> 
 
             def one(lang: str) -> tuple[list[Artifact], list[Diagnostic]]:
                 found: list[Diagnostic] = []
+                pool.rank(editions.index(lang))  # (its units before the next edition's)
                 with pool.turn():
                     made = build_edition(book, lang, options, progress, found, pool.runner,
                                          cache, idle, formatter)

@@ -1,6 +1,10 @@
 """Layout workers: the units of every edition of a build are laid out by one pool of worker
-processes (`--jobs N`, default the CPU count), so editions built at once share it fairly
-(their units queue up in the same pool) and a long edition uses every core.
+processes (`--jobs N`, default the CPU count), so editions built at once share it (their
+units queue up in the same pool) and a long edition uses every core. The queue is ranked:
+an edition started earlier has its units laid out first (its later rounds too, ahead of
+the other editions' waiting units), so it is joined and packaged while the workers lay
+out the next; editions taking equal turns would all be joined at the end, one after the
+other, with the workers idle.
 
 A worker gets a `UnitJob` (HTML, options, plain data) and returns a `UnitLayout` (the PDF
 fragment, anchor -> page map, folio kinds, page-map lines): never a WeasyPrint object.
@@ -12,6 +16,8 @@ editions are built at once, before the last edition's join (`idle_after`).
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import multiprocessing
 import os
 import queue
@@ -19,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..pdf.cache import Arrived, Runner, in_process
 from ..pdf.options import PdfOptions
@@ -69,6 +75,11 @@ class UnitPool:
         self._turn = threading.Lock()
         self._holding = threading.local()
         self._warm: UnitJob | None = None
+        # work not yet handed to the processes: (rank, order, function, item, future);
+        # at most `workers` + 1 items are in the processes' hands at once
+        self._queue: list[tuple[int, int, Callable[[Any], Any], Any, Future[Any]]] = []
+        self._order = itertools.count()
+        self._handed = 0
 
     def __enter__(self) -> UnitPool:
         return self
@@ -91,7 +102,60 @@ class UnitPool:
         cancelled, running ones finish, and every later `run`, `map` or idle callback
         raises KeyboardInterrupt in its edition's thread, so nothing more is written."""
         self._stopped.set()
+        with self._lock:
+            queued, self._queue = self._queue, []
+        for *_, future in queued:
+            future.cancel()
         self.release(cancel=True)
+
+    def rank(self, rank: int) -> None:
+        """This thread's work goes before that of threads of a higher `rank` (0 first;
+        the editions of a build in the order they were asked for)."""
+        self._holding.rank = rank
+
+    def _submit(self, pool: ProcessPoolExecutor, function: Callable[[T], R], item: T
+                ) -> Future[R]:
+        """`function(item)` queued by this thread's rank, then by the order it came."""
+        future: Future[R] = Future()
+        with self._lock:
+            heapq.heappush(self._queue, (getattr(self._holding, "rank", 0),
+                                         next(self._order), function, item, future))
+        self._hand_out(pool)
+        return future
+
+    def _hand_out(self, pool: ProcessPoolExecutor) -> None:
+        """The first queued items to the processes, while fewer than `workers` + 1 are
+        in their hands (one waits for each worker, so none waits on this thread)."""
+        while True:
+            with self._lock:
+                if self._handed > self.workers or not self._queue:
+                    return
+                *_, function, item, future = heapq.heappop(self._queue)
+                if not future.set_running_or_notify_cancel():
+                    continue
+                self._handed += 1
+            try:
+                inner = pool.submit(function, item)
+            except BaseException as exc:  # noqa: BLE001 - the pool shut down (stopped)
+                with self._lock:
+                    self._handed -= 1
+                future.set_exception(exc)
+                continue
+            inner.add_done_callback(
+                lambda done, outer=future: self._returned(pool, done, outer))
+
+    def _returned(self, pool: ProcessPoolExecutor, inner: Future[Any], outer: Future[Any]
+                  ) -> None:
+        with self._lock:
+            self._handed -= 1
+        if inner.cancelled():
+            outer.set_exception(CancelledError())
+        elif inner.exception() is not None:
+            outer.set_exception(inner.exception())  # type: ignore[arg-type]
+        else:
+            outer.set_result(inner.result())
+        if not self._stopped.is_set():
+            self._hand_out(pool)
 
     def _check(self) -> None:
         if self._stopped.is_set():
@@ -199,7 +263,7 @@ class UnitPool:
             return [function(i) for i in items]
         try:
             pool = self._executor()
-            return self._results([pool.submit(function, i) for i in items])
+            return self._results([self._submit(pool, function, i) for i in items])
         except (CancelledError, RuntimeError):
             self._check()
             raise
@@ -212,7 +276,7 @@ class UnitPool:
         # the longest units first, so no core waits on one long unit started last
         order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i]))
         try:
-            futures = {i: pool.submit(lay_out_unit, jobs[i]) for i in order}
+            futures = {i: self._submit(pool, lay_out_unit, jobs[i]) for i in order}
             return self._results([futures[i] for i in range(len(jobs))], arrived, meanwhile)
         except (CancelledError, RuntimeError):  # stopped meanwhile (a pool shut down
             self._check()  # refuses new units with RuntimeError)
